@@ -1,0 +1,71 @@
+// Errors and exit codes. Two kinds, as in git: an Error is reported with `error:` and
+// optional `hint:` lines and ends the command with its exit code; low-level helpers
+// return Expected<T> instead, so the caller decides how bad a failure is.
+#pragma once
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace bbsot {
+
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailed = 1,  // refused, or a check failed
+  kExitUsage = 2,   // usage or configuration error
+};
+
+class Error : public std::runtime_error {
+ public:
+  explicit Error(std::string message, int exit_code = kExitFailed,
+                 std::vector<std::string> hints = {})
+      : std::runtime_error(std::move(message)), exit_code_(exit_code), hints_(std::move(hints)) {}
+  int exit_code() const { return exit_code_; }
+  const std::vector<std::string>& hints() const { return hints_; }
+
+ private:
+  int exit_code_;
+  std::vector<std::string> hints_;
+};
+
+// A configuration or usage problem: exit code 2.
+class ConfigError : public Error {
+ public:
+  explicit ConfigError(std::string message, std::vector<std::string> hints = {})
+      : Error(std::move(message), kExitUsage, std::move(hints)) {}
+};
+
+// A value or a one-line failure message.
+template <class T>
+class Expected {
+ public:
+  Expected(T value) : v_(std::move(value)) {}
+  static Expected failure(std::string message) { return Expected(Fail{std::move(message)}); }
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  T& value() { return std::get<0>(v_); }
+  const T& value() const { return std::get<0>(v_); }
+  T& operator*() { return value(); }
+  const T& operator*() const { return value(); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  const std::string& error() const { return std::get<1>(v_).message; }
+
+ private:
+  struct Fail {
+    std::string message;
+  };
+  explicit Expected(Fail f) : v_(std::move(f)) {}
+  std::variant<T, Fail> v_;
+};
+
+struct Unit {};
+using Status = Expected<Unit>;
+inline Status ok_status() { return Status(Unit{}); }
+
+// Prints `error: what` and each `hint: ...` to stderr, as git does.
+void print_error(const std::string& what, const std::vector<std::string>& hints = {});
+void print_warning(const std::string& what);
+
+}  // namespace bbsot
