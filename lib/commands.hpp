@@ -1,0 +1,25 @@
+// Entry points of `git bbsot` subcommands. Each takes the arguments after its name and
+// returns an exit code (0 ok, 1 refused/check failed, 2 usage/configuration); each lives
+// in lib/cmd_<name>.cpp and parses its own options with Boost.Program_options.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace bbsot {
+
+using Args = std::vector<std::string>;
+
+struct Command {
+  const char* name;
+  const char* summary;  // one line for `git bbsot --help`
+  int (*run)(const Args& args);
+};
+
+// The table `git bbsot` dispatches from and lists in its help.
+const std::vector<Command>& commands();
+const Command* find_command(const std::string& name);
+
+int cmd_version(const Args& args);
+int cmd_help(const Args& args);
+
+}  // namespace bbsot
