@@ -24,3 +24,9 @@ std::string user_config_path();  // $BBSOT_CONFIG or ${XDG_CONFIG_HOME:-~/.confi
 std::string user_cache_dir();    // ${XDG_CACHE_HOME:-~/.cache}/bbsot
 
 }  // namespace bbsot
+
+namespace bbsot {
+// The directory of bbsot's private programs: $BBSOT_LIBEXEC_DIR, else
+// <dir of this executable>/../libexec/bbsot (bin/ and libexec/bbsot/hooks/ both work).
+std::string libexec_dir();
+}  // namespace bbsot

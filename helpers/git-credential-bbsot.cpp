@@ -1,0 +1,113 @@
+// git-credential-bbsot: git's credential helper for Bitbucket (DESIGN.md "Credential
+// helper"). This program runs before every HTTPS fetch and push, so it links no network
+// or crypto library: a cached Cloud token and Server tokens are answered here; a token
+// that must be fetched is handed to libexec/bbsot/bbsot-token by exec.
+#include <cstring>
+#include <iostream>
+#include <unistd.h>
+
+#include "account_match.hpp"
+#include "config.hpp"
+#include "credential_protocol.hpp"
+#include "fs_util.hpp"
+#include "token_cache.hpp"
+#include "trace.hpp"
+
+using namespace bbsot;
+
+namespace {
+
+const char* kUsage =
+    "usage: git-credential-bbsot <get|store|erase>\n"
+    "\n"
+    "git's credential helper for Bitbucket; git runs it, you configure it:\n"
+    "  git config --global credential.https://bitbucket.org.helper bbsot\n"
+    "  git config --global credential.https://bitbucket.org.useHttpPath true\n"
+    "Accounts live in ${XDG_CONFIG_HOME:-~/.config}/bbsot/config.yml (see git bbsot help init).\n";
+
+int answer(const std::string& username, const std::string& password, int64_t expiry) {
+  std::string out = format_credential_answer({username, password, expiry});
+  if (out.empty()) {
+    print_error("bbsot: the credential contains a line break; not passing it to git");
+    return kExitFailed;
+  }
+  std::cout << out << std::flush;
+  return kExitOk;
+}
+
+int get_server(const Account& a) {
+  auto token = resolve_secret(a.token, "HTTP access token of account " + a.url);
+  if (!token) {
+    print_error("bbsot: " + token.error());
+    return kExitFailed;
+  }
+  return answer(a.username, *token, 0);
+}
+
+int get_cloud(const Account& a) {
+  if (auto t = read_cached_token(token_cache_path(a)); t && token_fresh(*t, now_epoch())) {
+    trace("credential: cached token for " + a.url);
+    return answer("x-token-auth", t->access_token, t->expires_at);
+  }
+  const std::string prog = join_path(libexec_dir(), "bbsot-token");
+  trace("credential: no fresh token for " + a.url + "; running " + prog);
+  std::cout.flush();
+  // The account URL is not a secret; the program reads the secret itself.
+  ::execl(prog.c_str(), prog.c_str(), "fill", a.url.c_str(), static_cast<char*>(nullptr));
+  print_error("bbsot: cannot run " + prog + ": " + std::strerror(errno),
+              {"reinstall bbsot (./install.sh), or set BBSOT_LIBEXEC_DIR"});
+  return kExitFailed;
+}
+
+int run(const std::string& op) {
+  auto req = read_credential_request(std::cin);
+  if (!req) {
+    print_error("bbsot: " + req.error());
+    return kExitUsage;
+  }
+  if (op == "store") return kExitOk;  // tokens come from the accounts file and the cache only
+  UserConfig cfg = load_user_config(user_config_path());
+  AccountMatch m = match_account(cfg.accounts, *req);
+  if (m.ambiguous) {
+    if (op == "get")
+      std::cerr << "bbsot: several accounts match " << req->host
+                << " and git sent no path; run: git config --global credential.https://" << req->host
+                << ".useHttpPath true\n";
+    return kExitOk;
+  }
+  if (!m.account) return kExitOk;  // not ours: git asks the next helper
+  const Account& a = *m.account;
+  trace("credential: " + op + " for " + req->host + " matched account " + a.url);
+  if (op == "erase") {
+    if (a.type != BitbucketType::Cloud) return kExitOk;  // a Server token is the user's own
+    auto erased = erase_cached_token(a, req->password);
+    if (!erased) print_error("bbsot: " + erased.error());
+    return erased ? kExitOk : kExitFailed;
+  }
+  return a.type == BitbucketType::Server ? get_server(a) : get_cloud(a);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::cerr << kUsage;
+    return kExitUsage;
+  }
+  const std::string op = argv[1];
+  if (op == "--help" || op == "-h") {
+    std::cout << kUsage;
+    return kExitOk;
+  }
+  // gitcredentials(7): a helper ignores operations it does not know.
+  if (op != "get" && op != "store" && op != "erase") return kExitOk;
+  try {
+    return run(op);
+  } catch (const Error& e) {
+    print_error(e.what(), e.hints());
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    print_error(std::string("bbsot: ") + e.what());
+    return kExitFailed;
+  }
+}

@@ -1,0 +1,48 @@
+// bbsot-token fill ACCOUNT_URL: fetches (or reuses) the account's OAuth access token and
+// prints git's credential answer. Started by git-credential-bbsot on a cache miss; kept
+// separate so that libcurl and OpenSSL are loaded only when the network is needed.
+#include <cstring>
+#include <iostream>
+
+#include "config.hpp"
+#include "credential_protocol.hpp"
+#include "fs_util.hpp"
+#include "token_source.hpp"
+
+using namespace bbsot;
+
+namespace {
+
+int fill(const std::string& url) {
+  UserConfig cfg = load_user_config(user_config_path());
+  for (const auto& a : cfg.accounts) {
+    if (a.url != url || a.type != BitbucketType::Cloud) continue;
+    auto t = obtain_token(a, cfg);
+    if (!t) {
+      print_error("bbsot: cannot get an access token for " + a.url + ": " + t.error());
+      return kExitFailed;
+    }
+    std::cout << format_credential_answer({"x-token-auth", t->access_token, t->expires_at}) << std::flush;
+    return kExitOk;
+  }
+  print_error("bbsot: no Bitbucket Cloud account " + url + " in " + cfg.path);
+  return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3 || std::strcmp(argv[1], "fill") != 0) {
+    std::cerr << "usage: bbsot-token fill ACCOUNT_URL   (run by git-credential-bbsot)\n";
+    return kExitUsage;
+  }
+  try {
+    return fill(argv[2]);
+  } catch (const Error& e) {
+    print_error(e.what(), e.hints());
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    print_error(std::string("bbsot: ") + e.what());
+    return kExitFailed;
+  }
+}

@@ -1,0 +1,82 @@
+#include "token_source.hpp"
+
+#include "file_lock.hpp"
+#include "fs_util.hpp"
+#include "http.hpp"
+#include "oauth.hpp"
+#include "process.hpp"
+#include "trace.hpp"
+
+namespace bbsot {
+
+namespace {
+
+using R = Expected<CachedToken>;
+
+R request_token(const Account& a, const UserConfig& cfg, const std::string& secret,
+                const std::vector<std::pair<std::string, std::string>>& form) {
+  HttpRequest req;
+  req.method = "POST";
+  req.url = a.token_url;
+  req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
+  req.body = form_encode(form);
+  req.basic_user = a.key;
+  req.basic_password = secret;
+  req.ca_file = ca_file_for(cfg, a.token_url);
+  req.connect_timeout_ms = cfg.connect_timeout_ms;
+  req.timeout_ms = cfg.timeout_ms;
+  req.max_response_bytes = 64 * 1024;
+  trace("token: POST " + a.token_url + " grant_type=" + form.front().second);
+  auto resp = http_request(req);
+  if (!resp) return R::failure(resp.error());
+  trace("token: HTTP " + std::to_string(resp->status));
+  auto t = parse_token_response(resp->status, resp->body, now_epoch());
+  if (t) t->account_url = a.url;
+  return t;
+}
+
+R fetch(const Account& a, const UserConfig& cfg, const std::optional<CachedToken>& old) {
+  auto secret = resolve_secret(a.secret, "OAuth consumer secret of account " + a.url);
+  if (!secret) return R::failure(secret.error());
+  if (old && !old->refresh_token.empty()) {
+    auto t = request_token(a, cfg, *secret, {{"grant_type", "refresh_token"}, {"refresh_token", old->refresh_token}});
+    if (t) return t;
+    trace("token: refresh failed, falling back to client_credentials");
+  }
+  return request_token(a, cfg, *secret, {{"grant_type", "client_credentials"}});
+}
+
+}  // namespace
+
+std::string ca_file_for(const UserConfig& cfg, const std::string& url) {
+  if (!cfg.ca_file.empty()) return cfg.ca_file;
+  if (auto env = getenv_str("GIT_SSL_CAINFO")) return *env;
+  ProcessOptions opts;
+  opts.timeout_ms = 5000;
+  auto r = run_process({"git", "config", "--get-urlmatch", "http.sslCAInfo", url}, opts);
+  if (!r || r->exit_code != 0) return "";
+  std::string v = r->out;
+  while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
+  return v;
+}
+
+R obtain_token(const Account& a, const UserConfig& cfg, bool force) {
+  const std::string path = token_cache_path(a);
+  auto dir = ensure_dir(user_cache_dir(), 0700);
+  if (!dir) return R::failure(dir.error());
+  // Waiters give up a little after the holder's own request would have timed out.
+  auto lock = FileLock::acquire(token_lock_path(a), cfg.connect_timeout_ms + cfg.timeout_ms + 5000);
+  if (!lock) return R::failure(lock.error());
+  auto cached = read_cached_token(path);
+  if (cached && !force && token_fresh(*cached, now_epoch())) {
+    trace("token: another process fetched it; reusing the cache");
+    return *cached;
+  }
+  auto t = fetch(a, cfg, cached);
+  if (!t) return t;
+  auto w = write_cached_token(path, *t);
+  if (!w) return R::failure(w.error());
+  return t;
+}
+
+}  // namespace bbsot

@@ -1,0 +1,147 @@
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "atomic_file.hpp"
+#include "config.hpp"
+
+using namespace bbsot;
+
+namespace {
+
+std::string user_error(const std::string& yaml) {
+  try {
+    parse_user_config(yaml, "config.yml");
+  } catch (const ConfigError& e) {
+    std::string out = e.what();
+    for (const auto& h : e.hints()) out += "\nhint: " + h;
+    return out;
+  }
+  return "";
+}
+
+std::string repo_error(const std::string& yaml) {
+  try {
+    parse_repo_config(yaml, ".bbsot.yml");
+  } catch (const ConfigError& e) {
+    std::string out = e.what();
+    for (const auto& h : e.hints()) out += "\nhint: " + h;
+    return out;
+  }
+  return "";
+}
+
+const char* kRepo = "integration:\n  type: bitbucket\n  repository: acme/shop\n  project: abc123\n";
+
+}  // namespace
+
+TEST(Config, UserFileAccounts) {
+  auto cfg = parse_user_config(
+      "accounts:\n"
+      "  - url: https://bitbucket.org/acme/\n    key: K\n    secret_command: pass show bb\n"
+      "  - url: https://bb.example.com\n    type: bitbucket_server\n    username: al\n    token_env: BB\n"
+      "ca_file: /etc/ca.pem\ntimeout: 3\nconnect_timeout: 1.5\n",
+      "config.yml");
+  ASSERT_EQ(cfg.accounts.size(), 2u);
+  EXPECT_EQ(cfg.accounts[0].url, "https://bitbucket.org/acme");
+  EXPECT_EQ(cfg.accounts[0].token_url, kCloudTokenUrl);
+  EXPECT_EQ(cfg.accounts[0].secret.command, "pass show bb");
+  EXPECT_EQ(cfg.accounts[1].type, BitbucketType::Server);
+  EXPECT_EQ(cfg.accounts[1].token.env, "BB");
+  EXPECT_EQ(cfg.ca_file, "/etc/ca.pem");
+  EXPECT_EQ(cfg.timeout_ms, 3000);
+  EXPECT_EQ(cfg.connect_timeout_ms, 1500);
+  EXPECT_TRUE(parse_user_config("", "c").accounts.empty());
+}
+
+TEST(Config, ExactMessages) {
+  EXPECT_EQ(user_error("accounts:\n  - url: https://bitbucket.org\n    kye: K\n"),
+            "config.yml:3:5: unknown key 'accounts[0].kye'\nhint: did you mean 'key'?");
+  EXPECT_EQ(user_error("timeout: soon\n"),
+            "config.yml:1:10: key 'timeout': expected a number of seconds between 0 and 600, got 'soon'");
+  EXPECT_EQ(user_error("accounts:\n  - url: https://bitbucket.org\n    key: K\n    secret: a\n    secret_env: B\n"),
+            "config.yml:5:17: 'accounts[0].secret' is given more than one way\n"
+            "hint: keep only one of secret, secret_command, secret_env");
+  EXPECT_EQ(user_error("accounts:\n  - url: https://bb.example.com\n    type: server\n"),
+            "config.yml:3:11: key 'accounts[0].type': expected bitbucket or bitbucket_server, got 'server'\n"
+            "hint: use type: bitbucket for Bitbucket Cloud, type: bitbucket_server for Server/Data Center");
+  EXPECT_EQ(repo_error("integration:\n  type: bitbucket\n  repository: acme/shop\n  fetch_branches: yes please\n"),
+            ".bbsot.yml:4:19: key 'integration.fetch_branches': expected true or false, got 'yes please'\n"
+            "hint: write fetch_branches: true or fetch_branches: false");
+  EXPECT_EQ(repo_error("integration:\n  repositry: acme/shop\n"),
+            ".bbsot.yml:2:3: unknown key 'integration.repositry'\nhint: did you mean 'repository'?");
+  EXPECT_EQ(repo_error("integration: [\n"), repo_error("integration: [\n"));
+  EXPECT_NE(repo_error("integration: [\n").find(".bbsot.yml:2:1: invalid YAML"), std::string::npos)
+      << repo_error("integration: [\n");
+}
+
+TEST(Config, LiteralSecretInRepoFileRefused) {
+  std::string err = repo_error(std::string(kRepo) + "report:\n  secret: hunter2\n");
+  EXPECT_EQ(err,
+            ".bbsot.yml:6:11: key 'report.secret': a secret value must not be written in a committed file\n"
+            "hint: use secret_command: <command that prints it> or secret_env: <environment variable>; keep the "
+            "value out of the repository");
+  EXPECT_EQ(err.find("hunter2"), std::string::npos);
+  EXPECT_NE(repo_error("integration:\n  repository: a/b\n  secret: x\n").find("secrets do not belong"), std::string::npos);
+}
+
+TEST(Config, RepoDefaultsFollowThePlatform) {
+  auto cfg = parse_repo_config(std::string(kRepo) + "  fetch_branches: false\n", ".bbsot.yml");
+  EXPECT_EQ(cfg.integration.url, kCloudUrl);
+  EXPECT_FALSE(cfg.integration.fetch_branches);
+  EXPECT_FALSE(cfg.integration.prune_branches);  // forced off with fetch_branches off
+  EXPECT_TRUE(cfg.integration.build_pull_requests);
+  EXPECT_FALSE(cfg.integration.resync_pull_requests);
+  EXPECT_EQ(cfg.integration.default_branch, "main");
+  EXPECT_TRUE(cfg.report.enabled);
+  EXPECT_NE(repo_error("integration:\n  type: bitbucket_server\n  repository: P/r\n").find("integration.url' is missing"),
+            std::string::npos);
+  EXPECT_NE(repo_error("integration:\n  repository: justone\n").find("expected owner/repo"), std::string::npos);
+}
+
+TEST(Config, DuplicateAccountsAndMissingFields) {
+  EXPECT_NE(user_error("accounts:\n  - {url: 'https://a', key: k, secret: s}\n  - {url: 'https://a/', key: k, secret: s}\n")
+                .find("listed twice"),
+            std::string::npos);
+  EXPECT_NE(user_error("accounts:\n  - url: https://bitbucket.org\n").find("needs 'key'"), std::string::npos);
+  EXPECT_NE(user_error("accounts:\n  - url: bitbucket.org\n    key: k\n    secret: s\n").find("expected scheme://host"),
+            std::string::npos);
+  EXPECT_NE(user_error("accounts: yes\n").find("'accounts' must be a list"), std::string::npos);
+}
+
+TEST(Config, UserFileReadableByOthersRefused) {
+  char dir[] = "/tmp/bbsot-cfg-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string path = std::string(dir) + "/config.yml";
+  ASSERT_TRUE(write_file_atomic(path, "accounts: []\n", 0644).ok());
+  ::chmod(path.c_str(), 0644);
+  try {
+    load_user_config(path);
+    FAIL() << "expected a refusal";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), path + ": readable or writable by group or others (mode 0644); it may hold "
+                                            "secrets, so bbsot refuses to use it");
+    EXPECT_EQ(e.hints().at(0), "run: chmod 600 " + path);
+  }
+  ::chmod(path.c_str(), 0600);
+  EXPECT_TRUE(load_user_config(path).accounts.empty());
+  EXPECT_TRUE(load_user_config(std::string(dir) + "/absent.yml").accounts.empty());
+  ::unlink(path.c_str());
+  ::rmdir(dir);
+}
+
+TEST(Config, NearestKey) {
+  EXPECT_EQ(nearest_key("tokne_env", {"token_env", "token"}), "token_env");
+  EXPECT_EQ(nearest_key("zzzzzz", {"url", "key"}), std::nullopt);
+}
+
+TEST(Config, ResolveSecret) {
+  ::setenv("BBSOT_TEST_SECRET", "from-env", 1);
+  EXPECT_EQ(*resolve_secret({"", "", "BBSOT_TEST_SECRET"}, "x"), "from-env");
+  EXPECT_EQ(*resolve_secret({"", "printf 'from-cmd\\n'", ""}, "x"), "from-cmd");
+  auto bad = resolve_secret({"", "exit 3", ""}, "consumer secret");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error(), "the command for the consumer secret failed (exit 3)");
+  EXPECT_FALSE(resolve_secret({"", "", "BBSOT_TEST_UNSET_VAR"}, "x").ok());
+}
