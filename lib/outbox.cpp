@@ -1,0 +1,204 @@
+#include "outbox.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include "atomic_file.hpp"
+#include "fs_util.hpp"
+
+namespace bbsot {
+
+using nlohmann::json;
+
+const char* to_string(RecordState s) {
+  switch (s) {
+    case RecordState::Pending: return "pending";
+    case RecordState::Ready: return "ready";
+    case RecordState::Sent: return "sent";
+  }
+  return "pending";
+}
+
+namespace {
+
+std::optional<RecordState> state_from(const std::string& s) {
+  if (s == "pending") return RecordState::Pending;
+  if (s == "ready") return RecordState::Ready;
+  if (s == "sent") return RecordState::Sent;
+  return std::nullopt;
+}
+
+json commit_json(const CommitInfo& c) {
+  return {{"hash", c.hash},        {"author_name", c.author_name}, {"author_email", c.author_email},
+          {"date", c.date},        {"tz_offset_min", c.tz_offset_min}, {"message", c.message},
+          {"parents", c.parents}};
+}
+
+CommitInfo commit_from(const json& j) {
+  CommitInfo c;
+  c.hash = j.at("hash").get<std::string>();
+  c.author_name = j.value("author_name", "");
+  c.author_email = j.value("author_email", "");
+  c.date = j.value("date", int64_t{0});
+  c.tz_offset_min = j.value("tz_offset_min", 0);
+  c.message = j.value("message", "");
+  c.parents = j.value("parents", std::vector<std::string>{});
+  return c;
+}
+
+json change_json(const RefChange& r) {
+  json commits = json::array();
+  for (const auto& c : r.commits) commits.push_back(commit_json(c));
+  return {{"ref", r.ref},         {"is_tag", r.is_tag},   {"old", r.old_id},          {"new", r.new_id},
+          {"created", r.created}, {"closed", r.closed},   {"forced", r.forced},       {"truncated", r.truncated},
+          {"commits", commits}};
+}
+
+RefChange change_from(const json& j) {
+  RefChange r;
+  r.ref = j.at("ref").get<std::string>();
+  r.is_tag = j.value("is_tag", false);
+  r.old_id = j.value("old", "");
+  r.new_id = j.value("new", "");
+  r.created = j.value("created", false);
+  r.closed = j.value("closed", false);
+  r.forced = j.value("forced", false);
+  r.truncated = j.value("truncated", false);
+  for (const auto& c : j.value("commits", json::array())) r.commits.push_back(commit_from(c));
+  return r;
+}
+
+bool valid_id(const std::string& id) {
+  return !id.empty() && id.size() <= 64 &&
+         std::all_of(id.begin(), id.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) || c == '-'; });
+}
+
+}  // namespace
+
+std::string record_to_json(const PushRecord& r) {
+  json changes = json::array();
+  for (const auto& c : r.changes) changes.push_back(change_json(c));
+  json j = {{"version", 1},           {"id", r.id},
+            {"state", to_string(r.state)}, {"created", r.created},
+            {"remote", r.remote},     {"remote_url", r.remote_url},
+            {"git_dir", r.git_dir},   {"pusher_pid", r.pusher_pid},
+            {"actor_name", r.actor_name}, {"actor_email", r.actor_email},
+            {"changes", changes},     {"attempts", r.attempts},
+            {"next_attempt", r.next_attempt}, {"last_error", r.last_error},
+            {"sent_at", r.sent_at}};
+  return j.dump(2) + "\n";
+}
+
+Expected<PushRecord> record_from_json(const std::string& text) {
+  using R = Expected<PushRecord>;
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return R::failure("not a JSON object");
+  try {
+    PushRecord r;
+    r.id = j.at("id").get<std::string>();
+    if (!valid_id(r.id)) return R::failure("bad record id");
+    auto st = state_from(j.at("state").get<std::string>());
+    if (!st) return R::failure("unknown state");
+    r.state = *st;
+    r.created = j.value("created", int64_t{0});
+    r.remote = j.value("remote", "");
+    r.remote_url = j.value("remote_url", "");
+    r.git_dir = j.value("git_dir", "");
+    r.pusher_pid = j.value("pusher_pid", int64_t{0});
+    r.actor_name = j.value("actor_name", "");
+    r.actor_email = j.value("actor_email", "");
+    for (const auto& c : j.at("changes")) r.changes.push_back(change_from(c));
+    r.attempts = j.value("attempts", 0);
+    r.next_attempt = j.value("next_attempt", int64_t{0});
+    r.last_error = j.value("last_error", "");
+    r.sent_at = j.value("sent_at", int64_t{0});
+    return r;
+  } catch (const json::exception& e) {
+    return R::failure(std::string("missing or mistyped field (") + e.what() + ")");
+  }
+}
+
+Outbox::Outbox(std::string common_dir) : dir_(join_path(common_dir, "bbsot/outbox")) {}
+
+std::string Outbox::lock_path() const { return join_path(dirname_of(dir_), "deliver.lock"); }
+
+Status Outbox::write(const PushRecord& r) {
+  if (!valid_id(r.id)) return Status::failure("refusing to write a record with a bad id");
+  auto d = ensure_dir(dir_, 0700);
+  if (!d) return d;
+  return write_file_atomic(join_path(dir_, r.id + ".json"), record_to_json(r), 0600);
+}
+
+Expected<PushRecord> Outbox::read(const std::string& id) const {
+  if (!valid_id(id)) return Expected<PushRecord>::failure("'" + id + "' is not a report id");
+  auto text = read_file(join_path(dir_, id + ".json"), 4 << 20);
+  if (!text) return Expected<PushRecord>::failure("no report " + id);
+  auto r = record_from_json(*text);
+  if (!r) return Expected<PushRecord>::failure("report " + id + " is unreadable: " + r.error());
+  return r;
+}
+
+std::vector<PushRecord> Outbox::list(std::vector<std::string>* warnings) const {
+  std::vector<PushRecord> out;
+  DIR* d = ::opendir(dir_.c_str());
+  if (!d) return out;
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n.size() > 5 && n.ends_with(".json") && n[0] != '.') names.push_back(n);
+  }
+  ::closedir(d);
+  for (const auto& n : names) {
+    const std::string path = join_path(dir_, n);
+    auto text = read_file(path, 4 << 20);
+    if (!text) continue;  // removed meanwhile by a deliverer
+    auto r = record_from_json(*text);
+    if (r && r->id + ".json" == n) {
+      out.push_back(std::move(*r));
+      continue;
+    }
+    // Set aside, never delete: it may be the only trace of a push the integration missed.
+    const std::string corrupt = join_path(dir_, "corrupt");
+    if (ensure_dir(corrupt, 0700) && ::rename(path.c_str(), join_path(corrupt, n).c_str()) == 0) {
+      if (warnings) warnings->push_back("unreadable report " + path + " moved to " + corrupt + "/");
+    } else if (warnings) {
+      warnings->push_back("unreadable report " + path + " (could not move it aside: " + std::strerror(errno) + ")");
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const PushRecord& a, const PushRecord& b) {
+    return a.created != b.created ? a.created < b.created : a.id < b.id;
+  });
+  return out;
+}
+
+Status Outbox::remove(const std::string& id) {
+  if (!valid_id(id)) return Status::failure("'" + id + "' is not a report id");
+  if (::unlink(join_path(dir_, id + ".json").c_str()) != 0)
+    return Status::failure(errno == ENOENT ? "no report " + id : "cannot remove report " + id + ": " + std::strerror(errno));
+  return ok_status();
+}
+
+std::string armed_marker_path(const std::string& git_dir) { return join_path(git_dir, "bbsot-armed"); }
+
+std::string new_uuid() {
+  unsigned char b[16] = {0};
+  int fd = ::open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    [[maybe_unused]] ssize_t n = ::read(fd, b, sizeof b);
+    ::close(fd);
+  }
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+  char out[37];
+  std::snprintf(out, sizeof out, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+  return out;
+}
+
+}  // namespace bbsot
