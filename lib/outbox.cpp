@@ -57,7 +57,7 @@ json change_json(const RefChange& r) {
   for (const auto& c : r.commits) commits.push_back(commit_json(c));
   return {{"ref", r.ref},         {"is_tag", r.is_tag},   {"old", r.old_id},          {"new", r.new_id},
           {"created", r.created}, {"closed", r.closed},   {"forced", r.forced},       {"truncated", r.truncated},
-          {"commits", commits}};
+          {"confirmed", r.confirmed}, {"commits", commits}};
 }
 
 RefChange change_from(const json& j) {
@@ -70,6 +70,7 @@ RefChange change_from(const json& j) {
   r.closed = j.value("closed", false);
   r.forced = j.value("forced", false);
   r.truncated = j.value("truncated", false);
+  r.confirmed = j.value("confirmed", false);
   for (const auto& c : j.value("commits", json::array())) r.commits.push_back(commit_from(c));
   return r;
 }
@@ -87,7 +88,7 @@ std::string record_to_json(const PushRecord& r) {
   json j = {{"version", 1},           {"id", r.id},
             {"state", to_string(r.state)}, {"created", r.created},
             {"remote", r.remote},     {"remote_url", r.remote_url},
-            {"git_dir", r.git_dir},   {"pusher_pid", r.pusher_pid},
+            {"git_dir", r.git_dir},   {"config_path", r.config_path}, {"pusher_pid", r.pusher_pid},
             {"actor_name", r.actor_name}, {"actor_email", r.actor_email},
             {"changes", changes},     {"attempts", r.attempts},
             {"next_attempt", r.next_attempt}, {"last_error", r.last_error},
@@ -110,6 +111,7 @@ Expected<PushRecord> record_from_json(const std::string& text) {
     r.remote = j.value("remote", "");
     r.remote_url = j.value("remote_url", "");
     r.git_dir = j.value("git_dir", "");
+    r.config_path = j.value("config_path", "");
     r.pusher_pid = j.value("pusher_pid", int64_t{0});
     r.actor_name = j.value("actor_name", "");
     r.actor_email = j.value("actor_email", "");

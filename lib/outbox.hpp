@@ -32,6 +32,7 @@ struct RefChange {
   bool closed = false;  // deleted
   bool forced = false;  // old is not an ancestor of new
   bool truncated = false;   // more than the commits listed
+  bool confirmed = false;   // git updated the remote-tracking ref, or the remote was checked
   std::vector<CommitInfo> commits;  // newest first, at most 5
 };
 
@@ -45,6 +46,7 @@ struct PushRecord {
   std::string remote;      // remote name (or the URL when pushed to a URL)
   std::string remote_url;
   std::string git_dir;     // the worktree's git dir that pushed (for confirmation)
+  std::string config_path; // the .bbsot.yml in force when the push was made
   int64_t pusher_pid = 0;  // the `git push` process, to tell a finished push from a running one
   std::string actor_name;  // from git's user.name / user.email
   std::string actor_email;

@@ -1,0 +1,145 @@
+#include "hook_pre_push.hpp"
+
+#include <iostream>
+#include <unistd.h>
+
+#include "atomic_file.hpp"
+#include "config.hpp"
+#include "fs_util.hpp"
+#include "git_repo.hpp"
+#include "hook_chain.hpp"
+#include "outbox.hpp"
+#include "process.hpp"
+#include "push_analysis.hpp"
+#include "remote_url.hpp"
+#include "repo_remotes.hpp"
+#include "token_cache.hpp"
+#include "trace.hpp"
+
+namespace bbsot {
+
+namespace {
+
+constexpr size_t kMaxLinesShown = 20;
+
+bool env_flag(const char* name) {
+  auto v = getenv_str(name);
+  return v && *v != "0" && *v != "false";
+}
+
+std::vector<std::string> pushed_branches(const std::vector<PushLine>& lines) {
+  std::vector<std::string> out;
+  for (const auto& l : lines)
+    if (l.remote_ref.starts_with("refs/heads/") && !is_null_id(l.local_id)) out.push_back(l.remote_ref.substr(11));
+  return out;
+}
+
+int refuse_mirror(const std::string& remote, const RepoConfig& cfg, const std::string& source,
+                  const std::vector<PushLine>& lines) {
+  const auto& in = cfg.integration;
+  std::string branches;
+  for (const auto& b : pushed_branches(lines)) branches += " " + b;
+  if (branches.empty()) branches = " <branch>";
+  const std::string target = source.empty() ? in.url + "/" + in.repository : source;
+  std::cerr << "bbsot: refusing to push to '" << remote << "': it is the platform's mirror of Bitbucket ("
+            << in.repository << ").\n"
+            << "bbsot: The integration overwrites the mirror from Bitbucket at the next sync, so this push would be lost";
+  if (in.prune_branches) std::cerr << ",\nbbsot: and a branch that exists only on the mirror is pruned shortly after";
+  std::cerr << ".\nbbsot: Push to Bitbucket instead; the integration then updates the mirror and the environment:\n"
+            << "bbsot:     git push " << target << branches << "\n"
+            << "bbsot: (to push to the mirror anyway: BBSOT_ALLOW_MIRROR_PUSH=1 git push " << remote << " ...)\n";
+  return kExitFailed;
+}
+
+void print_plan(const std::vector<RefChange>& changes, const IntegrationConfig& in) {
+  size_t shown = 0;
+  for (const auto& c : changes) {
+    if (shown++ == kMaxLinesShown) {
+      std::cerr << "bbsot: ... and " << changes.size() - kMaxLinesShown << " more refs\n";
+      break;
+    }
+    std::cerr << "bbsot: " << describe_change(c, in) << "\n";
+  }
+}
+
+Status record_push(const GitRepo& repo, const RepoConfig& cfg, const std::string& remote, const std::string& url,
+                   std::vector<RefChange> changes) {
+  PushRecord r;
+  r.id = new_uuid();
+  r.created = now_epoch();
+  r.remote = remote;
+  r.remote_url = redact_remote_url(url);
+  r.git_dir = repo.git_dir();
+  r.config_path = cfg.path;
+  r.pusher_pid = ::getppid();
+  r.actor_name = repo.config_string("user.name");
+  r.actor_email = repo.config_string("user.email");
+  r.changes = std::move(changes);
+  Outbox box(repo.common_dir());
+  auto w = box.write(r);
+  if (!w) return w;
+  // Arms the reference-transaction hook for this worktree; it costs one stat until then.
+  auto m = write_file_atomic(armed_marker_path(r.git_dir), std::to_string(r.pusher_pid) + "\n", 0644);
+  if (!m) return m;
+  trace("pre-push: recorded " + r.id + " (" + std::to_string(r.changes.size()) + " refs)");
+  // Watches for the end of this push: confirms what the tracking refs could not (tags,
+  // pushes to a URL) against the remote and delivers. Detached: the push does not wait.
+  return spawn_detached({join_path(libexec_dir(), "bbsot-deliver"), "watch", r.git_dir, r.id});
+}
+
+// bbsot's part of the hook. Returns an exit code to stop the push with, or -1 to go on.
+int check_push(const std::vector<std::string>& args, const std::string& stdin_data) {
+  const std::string remote = args.size() > 0 ? args[0] : "";
+  const std::string url = args.size() > 1 ? args[1] : "";
+  auto repo = GitRepo::open_from_env();
+  if (!repo) return -1;
+  const std::string workdir = repo->workdir();
+  const std::string cfg_path = join_path(workdir, kRepoConfigName);
+  if (workdir.empty() || !path_exists(cfg_path)) return -1;  // bbsot is not set up here
+  RepoConfig cfg;
+  try {
+    cfg = load_repo_config(cfg_path);
+  } catch (const ConfigError& e) {
+    print_warning(std::string("bbsot: ") + e.what() + "; this push is not checked");
+    for (const auto& h : e.hints()) std::cerr << "hint: " << h << "\n";
+    return -1;
+  }
+  std::vector<std::string> warnings;
+  auto lines = parse_push_lines(stdin_data, &warnings);
+  for (const auto& w : warnings) print_warning("bbsot: " + w);
+  const RemoteRole role = classify_remote(remote, url, cfg);
+  trace("pre-push: remote " + remote + " is " + to_string(role));
+  if (role == RemoteRole::Mirror && cfg.integration.fetch_branches) {
+    if (env_flag("BBSOT_ALLOW_MIRROR_PUSH")) {
+      std::cerr << "bbsot: BBSOT_ALLOW_MIRROR_PUSH is set: pushing to the mirror '" << remote
+                << "' anyway; the next sync from Bitbucket overwrites it\n";
+      return -1;
+    }
+    return refuse_mirror(remote, cfg, remote_with_role(list_remotes(*repo, cfg), RemoteRole::Source), lines);
+  }
+  if (role != RemoteRole::Source) return -1;
+  auto changes = analyse_push(*repo, lines, remote);
+  if (changes.empty()) return -1;
+  if (!env_flag("BBSOT_QUIET")) print_plan(changes, cfg.integration);
+  if (cfg.report.enabled && !cfg.integration.hook_url.empty()) {
+    auto s = record_push(*repo, cfg, remote, url, std::move(changes));
+    if (!s) print_warning("bbsot: could not record this push for the integration: " + s.error());
+  }
+  return -1;
+}
+
+}  // namespace
+
+int run_pre_push(const std::string& hooks_dir, const std::vector<std::string>& args, const std::string& stdin_data) {
+  int rc = -1;
+  try {
+    rc = check_push(args, stdin_data);
+  } catch (const std::exception& e) {
+    // bbsot failing must never block a push.
+    print_warning(std::string("bbsot: pre-push check failed: ") + e.what() + "; the push goes on");
+  }
+  if (rc >= 0) return rc;
+  return run_chained_hook(hooks_dir, "pre-push", args, stdin_data);
+}
+
+}  // namespace bbsot
