@@ -8,6 +8,7 @@ namespace bbsot {
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"version", "print the bbsot version", cmd_version},
+      {"report", "list, deliver or drop push reports for the integration", cmd_report},
       {"help", "show help for a command", cmd_help},
   };
   return table;

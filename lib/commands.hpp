@@ -21,5 +21,6 @@ const Command* find_command(const std::string& name);
 
 int cmd_version(const Args& args);
 int cmd_help(const Args& args);
+int cmd_report(const Args& args);
 
 }  // namespace bbsot
