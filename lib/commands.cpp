@@ -8,6 +8,8 @@ namespace bbsot {
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"version", "print the bbsot version", cmd_version},
+      {"init", "set this repository up: config, account, credential helper, hooks", cmd_init},
+      {"uninstall", "remove bbsot's hooks and credential helper entries", cmd_uninstall},
       {"report", "list, deliver or drop push reports for the integration", cmd_report},
       {"help", "show help for a command", cmd_help},
   };

@@ -22,5 +22,7 @@ const Command* find_command(const std::string& name);
 int cmd_version(const Args& args);
 int cmd_help(const Args& args);
 int cmd_report(const Args& args);
+int cmd_init(const Args& args);
+int cmd_uninstall(const Args& args);
 
 }  // namespace bbsot

@@ -1,0 +1,312 @@
+// git bbsot init / uninstall: set a repository up (DESIGN.md "git-bbsot"), flags named as
+// the platform CLI's integration:add names them. Idempotent: a second run changes nothing.
+#include <algorithm>
+#include <iostream>
+#include <unistd.h>
+
+#include "atomic_file.hpp"
+#include "cli_options.hpp"
+#include "config.hpp"
+#include "config_write.hpp"
+#include "fs_util.hpp"
+#include "git_cli.hpp"
+#include "git_repo.hpp"
+#include "hook_install.hpp"
+#include "outbox.hpp"
+#include "remote_url.hpp"
+#include "repo_remotes.hpp"
+
+namespace bbsot {
+
+namespace {
+
+const char* kInitUsage =
+    "git bbsot init [--type bitbucket|bitbucket_server] [--repository OWNER/REPO] [--url URL] [--project ID]\n"
+    "       [--key KEY --secret-command CMD] [--username NAME --token-command CMD] [--hook-url URL]\n"
+    "       [--fetch-branches BOOL] [--prune-branches BOOL] [--build-pull-requests BOOL]\n"
+    "       [--resync-pull-requests BOOL] [--mirror-remote NAME[=URL]] [--global]";
+
+bool parse_bool(const std::string& flag, const std::string& v) {
+  if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
+  if (v == "false" || v == "0" || v == "no" || v == "off") return false;
+  throw ConfigError("git bbsot init: --" + flag + " expects true or false, got '" + v + "'");
+}
+
+std::string opt(const ParsedArgs& p, const char* name) {
+  return p.vm.count(name) ? p.vm[name].as<std::string>() : "";
+}
+
+std::string ask(const std::string& question) {
+  if (!::isatty(0)) return "";
+  std::cerr << question << ": " << std::flush;
+  std::string line;
+  std::getline(std::cin, line);
+  return line;
+}
+
+// Fills type/repository/url from the first remote that names a Bitbucket repository.
+void detect_source(RepoConfig& cfg, const std::vector<NamedRemote>& remotes) {
+  for (const auto& r : remotes) {
+    RemoteUrl u = parse_remote_url(r.url);
+    if (!u.valid || bitbucket_repo_key(u).empty()) continue;
+    const bool cloud = u.host == "bitbucket.org" || u.host == "altssh.bitbucket.org";
+    if (glob_match("git.*", u.host) && !cloud) continue;  // a platform remote, not Bitbucket
+    if (cfg.integration.repository.empty()) {
+      if (cloud) {
+        cfg.integration.type = BitbucketType::Cloud;
+        cfg.integration.repository = u.path;
+      } else {
+        auto scm = u.path.find("scm/");
+        std::string rest = scm == std::string::npos ? u.path : u.path.substr(scm + 4);
+        cfg.integration.type = BitbucketType::Server;
+        cfg.integration.repository = rest;
+        std::string url = "https://";
+        url.append(u.host);
+        if (u.scheme == "https" && u.port) url.append(":").append(std::to_string(u.port));
+        if (scm != std::string::npos && scm > 0) url.append("/").append(u.path, 0, scm - 1);
+        cfg.integration.url = url;
+      }
+    }
+    if (cfg.remotes.source.empty()) cfg.remotes.source = r.name;
+    return;
+  }
+}
+
+void detect_mirror(RepoConfig& cfg, const std::vector<NamedRemote>& remotes) {
+  for (const auto& r : remotes) {
+    if (r.role != RemoteRole::Mirror) continue;
+    if (cfg.remotes.mirror.empty()) cfg.remotes.mirror = r.name;
+    RemoteUrl u = parse_remote_url(r.url);
+    if (cfg.integration.project.empty() && !u.user.empty() && u.user != "git") cfg.integration.project = u.user;
+    return;
+  }
+}
+
+void apply_flags(RepoConfig& cfg, const ParsedArgs& p) {
+  auto& in = cfg.integration;
+  if (auto t = opt(p, "type"); !t.empty()) {
+    if (t != "bitbucket" && t != "bitbucket_server")
+      throw ConfigError("git bbsot init: --type expects bitbucket or bitbucket_server, got '" + t + "'");
+    in.type = t == "bitbucket" ? BitbucketType::Cloud : BitbucketType::Server;
+  }
+  if (auto v = opt(p, "repository"); !v.empty()) in.repository = v;
+  if (auto v = opt(p, "url"); !v.empty()) in.url = v;
+  if (auto v = opt(p, "project"); !v.empty()) in.project = v;
+  if (auto v = opt(p, "hook-url"); !v.empty()) in.hook_url = v;
+  if (auto v = opt(p, "default-branch"); !v.empty()) in.default_branch = v;
+  if (auto v = opt(p, "fetch-branches"); !v.empty()) in.fetch_branches = parse_bool("fetch-branches", v);
+  if (auto v = opt(p, "prune-branches"); !v.empty()) in.prune_branches = parse_bool("prune-branches", v);
+  if (auto v = opt(p, "build-pull-requests"); !v.empty()) in.build_pull_requests = parse_bool("build-pull-requests", v);
+  if (auto v = opt(p, "resync-pull-requests"); !v.empty()) in.resync_pull_requests = parse_bool("resync-pull-requests", v);
+  if (!in.fetch_branches) in.prune_branches = false;  // as the platform does
+  if (auto v = opt(p, "report-secret-command"); !v.empty()) cfg.report.secret = {"", v, ""};
+  if (auto v = opt(p, "report-secret-env"); !v.empty()) cfg.report.secret = {"", "", v};
+  if (auto v = opt(p, "source-remote"); !v.empty()) cfg.remotes.source = v;
+}
+
+void add_mirror_remote(const std::string& spec, RepoConfig& cfg, const std::string& work) {
+  auto eq = spec.find('=');
+  const std::string name = spec.substr(0, eq);
+  if (name.empty()) throw ConfigError("git bbsot init: --mirror-remote expects NAME or NAME=URL");
+  if (eq != std::string::npos) {
+    const std::string url = spec.substr(eq + 1);
+    const std::string cur = git_out({"remote", "get-url", name}, work);
+    if (cur.empty()) {
+      auto r = git_run({"remote", "add", name, url}, work);
+      if (!r || r->exit_code != 0) throw Error("git bbsot init: cannot add remote " + name);
+    } else if (cur != url) {
+      throw ConfigError("git bbsot init: remote '" + name + "' already points at " + redact_remote_url(cur),
+                        {"run: git remote set-url " + name + " <url>, or choose another name"});
+    }
+  }
+  cfg.remotes.mirror = name;
+}
+
+std::string account_url(const IntegrationConfig& in) {
+  if (in.type == BitbucketType::Server) return in.url;
+  return in.url + "/" + in.repository.substr(0, in.repository.find('/'));
+}
+
+// The user's account, when flags describe one. Literal secrets are not accepted on the
+// command line: argv is visible to every user of the machine.
+bool update_account(const ParsedArgs& p, const IntegrationConfig& in, std::vector<std::string>& done) {
+  const std::string key = opt(p, "key"), username = opt(p, "username");
+  if (key.empty() && username.empty()) return false;
+  Account a;
+  a.type = in.type;
+  a.url = account_url(in);
+  if (in.type == BitbucketType::Cloud) {
+    if (key.empty()) throw ConfigError("git bbsot init: a Bitbucket Cloud account needs --key (the OAuth consumer key)");
+    a.key = key;
+    a.secret = {"", opt(p, "secret-command"), opt(p, "secret-env")};
+    if (a.secret.empty())
+      throw ConfigError("git bbsot init: --key needs --secret-command CMD (or --secret-env VAR) for the consumer secret",
+                        {"e.g. --secret-command 'pass show bitbucket/oauth-secret'"});
+    a.token_url = opt(p, "token-url").empty() ? kCloudTokenUrl : opt(p, "token-url");
+  } else {
+    if (username.empty()) throw ConfigError("git bbsot init: a Bitbucket Server account needs --username");
+    a.username = username;
+    a.token = {"", opt(p, "token-command"), opt(p, "token-env")};
+    if (a.token.empty())
+      throw ConfigError("git bbsot init: --username needs --token-command CMD (or --token-env VAR) for the HTTP access token");
+  }
+  const std::string path = user_config_path();
+  UserConfig ucfg = load_user_config(path);
+  if (!upsert_account(ucfg, a)) {
+    done.push_back("account " + a.url + " already in " + path);
+    return true;
+  }
+  auto d = ensure_dir(dirname_of(path), 0700);
+  if (!d) throw Error(d.error());
+  auto w = write_file_atomic(path, user_config_yaml(ucfg), 0600);
+  if (!w) throw Error(w.error());
+  done.push_back("account " + a.url + " written to " + path + " (mode 0600)");
+  return true;
+}
+
+void configure_helper(const std::string& url, bool global, const std::string& work, std::vector<std::string>& done) {
+  const std::string scope = global ? "--global" : "--local";
+  const std::string key = "credential." + url + ".helper";
+  const std::string cur = git_out({"config", scope, "--get-all", key}, work);
+  if (("\n" + cur + "\n").find("\nbbsot\n") == std::string::npos) {
+    git_run({"config", scope, "--add", key, "bbsot"}, work);
+    done.push_back("git config " + scope + " " + key + " bbsot");
+  }
+  const std::string path_key = "credential." + url + ".useHttpPath";
+  if (git_out({"config", scope, "--get", path_key}, work) != "true") {
+    git_run({"config", scope, path_key, "true"}, work);
+    done.push_back("git config " + scope + " " + path_key + " true");
+  }
+}
+
+std::string hooks_dir(const std::string& work) {
+  std::string d = git_out({"rev-parse", "--git-path", "hooks"}, work);
+  return d.starts_with('/') ? d : join_path(work, d);
+}
+
+void install(const std::string& work, std::vector<std::string>& done) {
+  const std::string hooks_path = git_out({"config", "core.hooksPath"}, work);
+  const std::string manager = detect_hook_manager(work, hooks_path);
+  if (!manager.empty()) {
+    done.push_back("hooks: core.hooksPath belongs to " + manager + "; bbsot leaves it alone. To run bbsot from it, " +
+                   hook_manager_instructions(manager));
+    return;
+  }
+  const std::string dir = hooks_dir(work);
+  auto changes = install_hooks(dir);
+  if (!changes) throw Error("git bbsot init: " + changes.error());
+  for (const auto& c : *changes) done.push_back("hook " + c.hook + ": " + c.action + " (" + dir + ")");
+}
+
+}  // namespace
+
+int cmd_init(const Args& args) {
+  po::options_description opts("Options (as the platform CLI's integration:add names them)");
+  opts.add_options()("type", po::value<std::string>(), "bitbucket (Cloud) or bitbucket_server")(
+      "repository", po::value<std::string>(), "owner/repo (Cloud) or PROJECT/repo (Server)")(
+      "url", po::value<std::string>(), "Bitbucket Server base URL (Cloud: https://bitbucket.org)")(
+      "project", po::value<std::string>(), "the platform project id")(
+      "key", po::value<std::string>(), "Cloud: OAuth consumer key")(
+      "secret-command", po::value<std::string>(), "Cloud: command printing the consumer secret")(
+      "secret-env", po::value<std::string>(), "Cloud: environment variable holding the consumer secret")(
+      "username", po::value<std::string>(), "Server: your username")(
+      "token-command", po::value<std::string>(), "Server: command printing your HTTP access token")(
+      "token-env", po::value<std::string>(), "Server: environment variable holding the token")(
+      "token-url", po::value<std::string>(), "Cloud: OAuth token endpoint (default Bitbucket's)")(
+      "fetch-branches", po::value<std::string>(), "true|false (default true)")(
+      "prune-branches", po::value<std::string>(), "true|false (default true)")(
+      "build-pull-requests", po::value<std::string>(), "true|false (default true)")(
+      "resync-pull-requests", po::value<std::string>(), "true|false (default false)")(
+      "hook-url", po::value<std::string>(), "the integration's webhook URL (https; http only on loopback)")(
+      "default-branch", po::value<std::string>(), "the integration's default branch (default main)")(
+      "mirror-remote", po::value<std::string>(), "NAME[=URL]: the platform's git remote")(
+      "source-remote", po::value<std::string>(), "NAME: the Bitbucket remote (detected from URLs otherwise)")(
+      "report-secret-command", po::value<std::string>(), "command printing the webhook secret")(
+      "report-secret-env", po::value<std::string>(), "environment variable holding the webhook secret")(
+      "global", "configure the credential helper in your global git config");
+  auto p = parse_args("init", kInitUsage,
+                      "Sets this repository up: .bbsot.yml (no secrets), your account (0600 user file),\n"
+                      "the credential helper for the Bitbucket URL, and the pre-push and\n"
+                      "reference-transaction hooks (existing hooks are kept and chained).",
+                      opts, args, 0);
+  if (p.help) return kExitOk;
+  auto repo = GitRepo::open_from_env();
+  if (!repo) throw ConfigError("git bbsot init: " + repo.error(), {"run it inside the repository's work tree"});
+  const std::string work = repo->workdir();
+  if (work.empty()) throw ConfigError("git bbsot init: this is a bare repository; run it in a work tree");
+  const std::string cfg_path = join_path(work, kRepoConfigName);
+  const bool existed = path_exists(cfg_path);
+  RepoConfig cfg;
+  if (existed) cfg = load_repo_config(cfg_path);
+  const std::string before = existed ? repo_config_yaml(cfg) : "";
+  apply_flags(cfg, p);
+  if (p.vm.count("mirror-remote")) add_mirror_remote(opt(p, "mirror-remote"), cfg, work);
+  auto remotes = list_remotes(*repo, cfg);
+  detect_source(cfg, remotes);
+  detect_mirror(cfg, list_remotes(*repo, cfg));
+  if (cfg.integration.repository.empty()) cfg.integration.repository = ask("Bitbucket repository (owner/repo)");
+  if (cfg.integration.repository.empty())
+    throw ConfigError("git bbsot init: cannot tell which Bitbucket repository this is (no remote points at one)",
+                      {"pass --repository owner/repo (and --type bitbucket_server --url URL for Server)"});
+  if (cfg.integration.url.empty() && cfg.integration.type == BitbucketType::Cloud) cfg.integration.url = kCloudUrl;
+  // Round-trip through the parser: init writes only what a later load accepts.
+  cfg = parse_repo_config(repo_config_yaml(cfg), cfg_path);
+  std::vector<std::string> done;
+  if (repo_config_yaml(cfg) != before) {
+    auto w = write_file_atomic(cfg_path, repo_config_yaml(cfg), 0644);
+    if (!w) throw Error(w.error());
+    done.push_back(std::string(existed ? "updated " : "wrote ") + cfg_path + " (commit it to share it with your team)");
+  }
+  const bool has_account = update_account(p, cfg.integration, done);
+  const std::string url = account_url(cfg.integration);
+  bool known = has_account;
+  for (const auto& a : load_user_config(user_config_path()).accounts) known = known || a.url == url;
+  if (known) configure_helper(url, p.vm.count("global") > 0, work, done);
+  install(work, done);
+  for (const auto& d : done) std::cout << "bbsot: " << d << "\n";
+  if (done.empty() || std::all_of(done.begin(), done.end(), [](const std::string& s) {
+        return s.find("already") != std::string::npos;
+      }))
+    std::cout << "bbsot: already set up; nothing changed\n";
+  if (!known)
+    std::cout << "bbsot: no Bitbucket account configured for " << url << "; to let git use bbsot's tokens, run:\n"
+              << (cfg.integration.type == BitbucketType::Cloud
+                      ? "    git bbsot init --key <consumer key> --secret-command '<command printing the secret>'\n"
+                      : "    git bbsot init --username <you> --token-command '<command printing the token>'\n");
+  return kExitOk;
+}
+
+int cmd_uninstall(const Args& args) {
+  po::options_description opts("Options");
+  opts.add_options()("global", "also remove the credential helper from your global git config");
+  auto p = parse_args("uninstall", "git bbsot uninstall [--global]",
+                      "Removes bbsot's hooks (restoring the hooks that were there before) and the\n"
+                      "credential helper entries init added. Keeps .bbsot.yml, your accounts and the outbox.",
+                      opts, args, 0);
+  if (p.help) return kExitOk;
+  auto repo = GitRepo::open_from_env();
+  if (!repo) throw ConfigError("git bbsot uninstall: " + repo.error());
+  const std::string work = repo->workdir().empty() ? repo->git_dir() : repo->workdir();
+  auto changes = uninstall_hooks(hooks_dir(work));
+  if (!changes) throw Error("git bbsot uninstall: " + changes.error());
+  for (const auto& c : *changes) std::cout << "bbsot: hook " << c.hook << ": " << c.action << "\n";
+  std::vector<std::string> scopes{"--local"};
+  if (p.vm.count("global")) scopes.push_back("--global");
+  for (const auto& scope : scopes) {
+    const std::string keys = git_out({"config", scope, "--name-only", "--get-regexp", "^credential\\..*\\.helper$", "^bbsot$"}, work);
+    size_t pos = 0;
+    while (pos < keys.size()) {
+      size_t end = keys.find('\n', pos);
+      if (end == std::string::npos) end = keys.size();
+      const std::string key = keys.substr(pos, end - pos);
+      pos = end + 1;
+      git_run({"config", scope, "--unset-all", key, "^bbsot$"}, work);
+      std::cout << "bbsot: removed " << key << " (" << scope.substr(2) << ")\n";
+    }
+  }
+  ::unlink(armed_marker_path(repo->git_dir()).c_str());
+  std::cout << "bbsot: kept " << kRepoConfigName << ", your accounts and any undelivered reports (git bbsot report list)\n";
+  return kExitOk;
+}
+
+}  // namespace bbsot

@@ -1,0 +1,91 @@
+#include "config_write.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+namespace bbsot {
+
+namespace {
+
+void emit_secret(YAML::Emitter& e, const std::string& base, const SecretRef& s) {
+  if (!s.value.empty()) e << YAML::Key << base << YAML::Value << s.value;
+  if (!s.command.empty()) e << YAML::Key << base + "_command" << YAML::Value << s.command;
+  if (!s.env.empty()) e << YAML::Key << base + "_env" << YAML::Value << s.env;
+}
+
+bool same_secret(const SecretRef& a, const SecretRef& b) {
+  return a.value == b.value && a.command == b.command && a.env == b.env;
+}
+
+}  // namespace
+
+std::string repo_config_yaml(const RepoConfig& cfg) {
+  const auto& in = cfg.integration;
+  YAML::Emitter e;
+  e << YAML::BeginMap << YAML::Key << "integration" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "type" << YAML::Value << to_string(in.type);
+  e << YAML::Key << "repository" << YAML::Value << in.repository;
+  if (in.type == BitbucketType::Server || in.url != kCloudUrl) e << YAML::Key << "url" << YAML::Value << in.url;
+  if (!in.project.empty()) e << YAML::Key << "project" << YAML::Value << in.project;
+  e << YAML::Key << "default_branch" << YAML::Value << in.default_branch;
+  e << YAML::Key << "fetch_branches" << YAML::Value << in.fetch_branches;
+  e << YAML::Key << "prune_branches" << YAML::Value << in.prune_branches;
+  e << YAML::Key << "build_pull_requests" << YAML::Value << in.build_pull_requests;
+  if (in.type == BitbucketType::Cloud) e << YAML::Key << "resync_pull_requests" << YAML::Value << in.resync_pull_requests;
+  else e << YAML::Key << "pull_requests_clone_parent_data" << YAML::Value << in.pull_requests_clone_parent_data;
+  if (!in.hook_url.empty()) e << YAML::Key << "hook_url" << YAML::Value << in.hook_url;
+  e << YAML::EndMap;
+  if (!cfg.remotes.source.empty() || !cfg.remotes.mirror.empty() || !cfg.remotes.mirror_patterns.empty()) {
+    e << YAML::Key << "remotes" << YAML::Value << YAML::BeginMap;
+    if (!cfg.remotes.source.empty()) e << YAML::Key << "source" << YAML::Value << cfg.remotes.source;
+    if (!cfg.remotes.mirror.empty()) e << YAML::Key << "mirror" << YAML::Value << cfg.remotes.mirror;
+    if (!cfg.remotes.mirror_patterns.empty())
+      e << YAML::Key << "mirror_patterns" << YAML::Value << cfg.remotes.mirror_patterns;
+    e << YAML::EndMap;
+  }
+  e << YAML::Key << "report" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "enabled" << YAML::Value << cfg.report.enabled;
+  if (!cfg.report.secret.command.empty()) e << YAML::Key << "secret_command" << YAML::Value << cfg.report.secret.command;
+  if (!cfg.report.secret.env.empty()) e << YAML::Key << "secret_env" << YAML::Value << cfg.report.secret.env;
+  e << YAML::EndMap << YAML::EndMap;
+  return std::string("# bbsot: Bitbucket is the source of truth for the platform's mirror.\n"
+                     "# Committed and shared by the team; never put secret values here.\n") +
+         e.c_str() + "\n";
+}
+
+std::string user_config_yaml(const UserConfig& cfg) {
+  YAML::Emitter e;
+  e << YAML::BeginMap;
+  if (!cfg.ca_file.empty()) e << YAML::Key << "ca_file" << YAML::Value << cfg.ca_file;
+  if (cfg.connect_timeout_ms != 5000) e << YAML::Key << "connect_timeout" << YAML::Value << cfg.connect_timeout_ms / 1000.0;
+  if (cfg.timeout_ms != 20000) e << YAML::Key << "timeout" << YAML::Value << cfg.timeout_ms / 1000.0;
+  e << YAML::Key << "accounts" << YAML::Value << YAML::BeginSeq;
+  for (const auto& a : cfg.accounts) {
+    e << YAML::BeginMap << YAML::Key << "url" << YAML::Value << a.url;
+    e << YAML::Key << "type" << YAML::Value << to_string(a.type);
+    if (!a.key.empty()) e << YAML::Key << "key" << YAML::Value << a.key;
+    emit_secret(e, "secret", a.secret);
+    if (!a.username.empty()) e << YAML::Key << "username" << YAML::Value << a.username;
+    emit_secret(e, "token", a.token);
+    if (a.type == BitbucketType::Cloud && a.token_url != kCloudTokenUrl)
+      e << YAML::Key << "token_url" << YAML::Value << a.token_url;
+    e << YAML::EndMap;
+  }
+  e << YAML::EndSeq << YAML::EndMap;
+  return std::string("# bbsot accounts (mode 0600). Secrets: prefer *_command or *_env over literal values.\n") +
+         e.c_str() + "\n";
+}
+
+bool upsert_account(UserConfig& cfg, const Account& a) {
+  for (auto& cur : cfg.accounts) {
+    if (cur.url != a.url) continue;
+    if (cur.type == a.type && cur.key == a.key && same_secret(cur.secret, a.secret) && cur.username == a.username &&
+        same_secret(cur.token, a.token) && cur.token_url == a.token_url)
+      return false;
+    cur = a;
+    return true;
+  }
+  cfg.accounts.push_back(a);
+  return true;
+}
+
+}  // namespace bbsot

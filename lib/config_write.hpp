@@ -1,0 +1,15 @@
+// Writing the two configuration files (git bbsot init): .bbsot.yml holds no secret
+// values, the user file is written 0600 and keeps every account it had.
+#pragma once
+#include <string>
+
+#include "config.hpp"
+
+namespace bbsot {
+
+std::string repo_config_yaml(const RepoConfig& cfg);
+std::string user_config_yaml(const UserConfig& cfg);
+// Adds `a` or replaces the account with the same URL. Returns false when nothing changed.
+bool upsert_account(UserConfig& cfg, const Account& a);
+
+}  // namespace bbsot
