@@ -10,6 +10,9 @@ const std::vector<Command>& commands() {
       {"version", "print the bbsot version", cmd_version},
       {"init", "set this repository up: config, account, credential helper, hooks", cmd_init},
       {"uninstall", "remove bbsot's hooks and credential helper entries", cmd_uninstall},
+      {"status", "per branch: what the integration will do; reports waiting", cmd_status},
+      {"token", "show the account and token bbsot uses for a URL", cmd_token},
+      {"hook", "run a bbsot hook from another hook manager", cmd_hook},
       {"report", "list, deliver or drop push reports for the integration", cmd_report},
       {"help", "show help for a command", cmd_help},
   };

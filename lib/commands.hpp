@@ -24,5 +24,8 @@ int cmd_help(const Args& args);
 int cmd_report(const Args& args);
 int cmd_init(const Args& args);
 int cmd_uninstall(const Args& args);
+int cmd_hook(const Args& args);
+int cmd_token(const Args& args);
+int cmd_status(const Args& args);
 
 }  // namespace bbsot

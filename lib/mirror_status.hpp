@@ -1,0 +1,29 @@
+// What the integration will do with each branch: the source's branches against the
+// mirror's, both as the last fetch left them in refs/remotes/.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+#include "outbox.hpp"
+
+namespace bbsot {
+
+class GitRepo;
+
+enum class BranchState { InSync, MirrorBehind, MirrorDiverged, OnlyOnMirror, OnlyOnSource };
+const char* to_string(BranchState s);  // in-sync, mirror-behind, mirror-diverged, only-on-mirror, only-on-source
+
+struct BranchStatus {
+  std::string branch;
+  BranchState state = BranchState::InSync;
+  std::string source_id, mirror_id;
+  std::vector<CommitInfo> mirror_only;  // commits the next sync overwrites (at most 10)
+  size_t mirror_only_count = 0;
+  std::string plan;  // one line: what the integration will do
+};
+
+std::vector<BranchStatus> compare_branches(const GitRepo& repo, const RepoConfig& cfg, const std::string& source,
+                                           const std::string& mirror);
+
+}  // namespace bbsot
