@@ -27,5 +27,8 @@ int cmd_uninstall(const Args& args);
 int cmd_hook(const Args& args);
 int cmd_token(const Args& args);
 int cmd_status(const Args& args);
+int cmd_doctor(const Args& args);
+int cmd_sync(const Args& args);
+int cmd_demo(const Args& args);
 
 }  // namespace bbsot
