@@ -150,13 +150,15 @@ bool deliver_one(Outbox& box, PushRecord r, DeliverySummary& sum) {
     else error = s.error();
   }
   int attempt = r.attempts;
-  for (int i = 0; error.empty() || i == 0; ++i) {
-    if (!error.empty()) break;  // configuration problems are not retried in this run
-    ++attempt;
-    error = post_once(r, *cfg, secret, attempt);
-    trace("deliver: " + r.id + " attempt " + std::to_string(attempt) + ": " + (error.empty() ? "sent" : error));
-    if (error.empty() || i + 1 >= kAttemptsPerRun) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(500 << i));
+  // Configuration problems are not retried in this run; network and HTTP failures are.
+  if (error.empty()) {
+    for (int i = 0; i < kAttemptsPerRun; ++i) {
+      if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(500 << (i - 1)));
+      ++attempt;
+      error = post_once(r, *cfg, secret, attempt);
+      trace("deliver: " + r.id + " attempt " + std::to_string(attempt) + ": " + (error.empty() ? "sent" : error));
+      if (error.empty()) break;
+    }
   }
   const bool ok = error.empty();
   update_record(box, r.id, [&](PushRecord& cur) {

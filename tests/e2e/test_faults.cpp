@@ -1,0 +1,348 @@
+// Fault injection and secret hygiene (issue 5): the token endpoint and the report endpoint
+// misbehaving, a broken outbox, clock trouble, and canaries that must never leak.
+#include <gtest/gtest.h>
+
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "sandbox.hpp"
+
+using namespace bbsot::test;
+
+namespace {
+
+const std::string kSecret = "CANARY-fault-consumer-secret-0b41";
+const std::string kReportSecret = "CANARY-report-secret-93ad7e";
+
+int closed_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);  // nothing listens there now
+  return ntohs(a.sin_port);
+}
+
+long long ms_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t).count();
+}
+
+void all_files(const std::string& dir, std::vector<std::string>& out) {
+  DIR* d = opendir(dir.c_str());
+  if (!d) return;
+  while (dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n == "." || n == "..") continue;
+    std::string p = dir + "/" + n;
+    struct stat st;
+    if (lstat(p.c_str(), &st) != 0) continue;
+    if (S_ISDIR(st.st_mode)) all_files(p, out);
+    else if (S_ISREG(st.st_mode)) out.push_back(p);
+  }
+  closedir(d);
+}
+
+class TokenFaults : public ::testing::Test {
+ protected:
+  TempDir tmp;
+  std::string home = tmp.path() + "/home";
+  const TestCA& ca = shared_ca();
+
+  void SetUp() override {
+    ::mkdir(home.c_str(), 0700);
+    ::mkdir((home + "/.config").c_str(), 0700);
+    ::mkdir((home + "/.config/bbsot").c_str(), 0700);
+    write_file(tmp.path() + "/secret", kSecret + "\n", 0600);
+  }
+
+  void config(const std::string& token_url, const std::string& ca_file) {
+    write_file(home + "/.config/bbsot/config.yml",
+               "ca_file: " + ca_file + "\ntimeout: 2\nconnect_timeout: 1\naccounts:\n  - url: https://bb.test/acme\n"
+               "    key: consumer-key-1\n    secret_command: cat " + tmp.path() + "/secret\n    token_url: " + token_url + "\n",
+               0600);
+  }
+
+  RunResult get() {
+    Env e = isolated_git_env(home);
+    e["XDG_CACHE_HOME"] = home + "/.cache";
+    e["BBSOT_TRACE"] = tmp.path() + "/trace.log";
+    return run({bin_path("git-credential-bbsot"), "get"}, e, tmp.path(), "protocol=https\nhost=bb.test\npath=acme/r.git\n",
+               20000);
+  }
+
+  void expect_clean_failure(const RunResult& r, const std::string& needle) {
+    EXPECT_EQ(r.out, "");
+    EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(r.err.find(kSecret), std::string::npos);
+    std::vector<std::string> cached;
+    all_files(home + "/.cache", cached);
+    for (const auto& f : cached) EXPECT_EQ(f.find(".json"), std::string::npos) << "cached after a failure: " << f;
+  }
+};
+
+}  // namespace
+
+TEST_F(TokenFaults, ConnectionRefused) {
+  config("https://127.0.0.1:" + std::to_string(closed_port()) + "/site/oauth2/access_token", ca.ca);
+  auto t = std::chrono::steady_clock::now();
+  auto r = get();
+  expect_clean_failure(r, "cannot connect to");
+  EXPECT_LT(ms_since(t), 5000);
+}
+
+TEST_F(TokenFaults, ServiceUnavailableWithRetryAfter) {
+  OAuthServer oauth(tmp.path() + "/oauth", ca, "consumer-key-1", kSecret);
+  oauth.mode("503");
+  config(oauth.url(), ca.ca);
+  expect_clean_failure(get(), "answered HTTP 503");
+}
+
+TEST_F(TokenFaults, CertificateForAnotherHost) {
+  TestCA wrong = ca;
+  wrong.cert = ca.wrong_host_cert;
+  wrong.key = ca.wrong_host_key;
+  OAuthServer oauth(tmp.path() + "/oauth", wrong, "consumer-key-1", kSecret);
+  config(oauth.url(), ca.ca);
+  expect_clean_failure(get(), "TLS verification failed");
+  EXPECT_EQ(oauth.count(), 0);
+}
+
+TEST_F(TokenFaults, AcceptsButNeverAnswersWithinTheTimeout) {
+  OAuthServer oauth(tmp.path() + "/oauth", ca, "consumer-key-1", kSecret);
+  oauth.mode("slow");
+  config(oauth.url(), ca.ca);
+  auto t = std::chrono::steady_clock::now();
+  expect_clean_failure(get(), "no answer from");
+  EXPECT_LT(ms_since(t), 8000);
+}
+
+TEST_F(TokenFaults, ExpiryFarInTheFutureIsRefused) {
+  OAuthServer oauth(tmp.path() + "/oauth", ca, "consumer-key-1", kSecret);
+  oauth.mode("expires_in=999999999");
+  config(oauth.url(), ca.ca);
+  expect_clean_failure(get(), "expires_in is not a sensible number");
+}
+
+TEST_F(TokenFaults, ExpiredCachedTokenIsNotUsed) {
+  OAuthServer oauth(tmp.path() + "/oauth", ca, "consumer-key-1", kSecret);
+  config(oauth.url(), ca.ca);
+  ASSERT_EQ(get().exit_code, 0);
+  std::vector<std::string> files;
+  all_files(home + "/.cache/bbsot", files);
+  std::string cache;
+  for (const auto& f : files)
+    if (f.ends_with(".json")) cache = f;
+  ASSERT_FALSE(cache.empty());
+  auto j = nlohmann::json::parse(read_file(cache));
+  j["expires_at"] = 1000;  // a token from 1970: the system clock moved on, or the file is stale
+  j["refresh_token"] = "";
+  write_file(cache, j.dump(), 0600);
+  auto r = get();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(oauth.count(), 2);
+  EXPECT_NE(r.out.find(oauth.tokens().back()), std::string::npos);
+}
+
+namespace {
+
+class ReportFaults : public ::testing::Test {
+ protected:
+  TempDir tmp;
+  std::string home = tmp.path() + "/home";
+  std::string work = tmp.path() + "/work";
+  std::string calls = tmp.path() + "/git-calls.log";
+
+  void SetUp() override {
+    ::mkdir(home.c_str(), 0700);
+    write_file(home + "/.gitconfig", "[user]\n\tname = Ann\n\temail = ann@example.com\n[init]\n\tdefaultBranch = main\n");
+    write_file(tmp.path() + "/report-secret", kReportSecret + "\n", 0600);
+    // A `git` first on PATH that records each invocation's argv and environment, so the
+    // test can see what bbsot handed to its children.
+    ::mkdir((tmp.path() + "/wrap").c_str(), 0755);
+    write_file(tmp.path() + "/wrap/git",
+               "#!/bin/sh\n{ echo \"ARGV: $*\"; env; echo; } >> " + calls + "\nexec /usr/bin/git \"$@\"\n", 0755);
+    ASSERT_EQ(git({"init", "-q", "--bare", tmp.path() + "/origin.git"}, tmp.path()).exit_code, 0);
+    ASSERT_EQ(git({"init", "-q", work}, tmp.path()).exit_code, 0);
+    ASSERT_EQ(git({"remote", "add", "origin", tmp.path() + "/origin.git"}).exit_code, 0);
+    for (const char* h : {"pre-push", "reference-transaction"})
+      ASSERT_EQ(symlink((stage_dir() + "/libexec/bbsot/hooks/" + h).c_str(), (work + "/.git/hooks/" + h).c_str()), 0);
+  }
+
+  void bbsot_yml(const std::string& hook_url) {
+    write_file(work + "/.bbsot.yml",
+               "integration:\n  type: bitbucket\n  repository: acme/shop\n  hook_url: " + hook_url +
+                   "\nremotes:\n  source: origin\nreport:\n  secret_command: cat " + tmp.path() + "/report-secret\n");
+  }
+
+  Env env() {
+    Env e = isolated_git_env(home);
+    e["GIT_CONFIG_GLOBAL"] = home + "/.gitconfig";
+    e["PATH"] = tmp.path() + "/wrap:" + stage_dir() + "/bin:" + std::string(getenv("PATH"));
+    e["BBSOT_TRACE"] = tmp.path() + "/trace.log";
+    e["BBSOT_CONFIG"] = home + "/config.yml";
+    return e;
+  }
+
+  RunResult git(std::vector<std::string> args, const std::string& cwd = "") {
+    args.insert(args.begin(), "git");
+    return run(args, env(), cwd.empty() ? work : cwd);
+  }
+
+  void commit(const std::string& msg) {
+    write_file(work + "/f.txt", msg + "\n");
+    ASSERT_EQ(git({"add", "-A"}).exit_code, 0);
+    ASSERT_EQ(git({"commit", "-qm", msg}).exit_code, 0);
+  }
+
+  std::vector<nlohmann::json> records() {
+    std::vector<std::string> files;
+    all_files(work + "/.git/bbsot/outbox", files);
+    std::vector<nlohmann::json> out;
+    for (const auto& f : files)
+      if (f.ends_with(".json") && f.find("/corrupt/") == std::string::npos) out.push_back(nlohmann::json::parse(read_file(f)));
+    return out;
+  }
+
+  bool wait_until(const std::function<bool()>& pred, int ms = 15000) {
+    auto t = std::chrono::steady_clock::now();
+    while (ms_since(t) < ms) {
+      if (pred()) return true;
+      usleep(50000);
+    }
+    return pred();
+  }
+};
+
+}  // namespace
+
+TEST_F(ReportFaults, EndpointDownNeverDelaysThePushAndLosesNothing) {
+  bbsot_yml("http://127.0.0.1:" + std::to_string(closed_port()) + "/hook");
+  commit("one");
+  auto t = std::chrono::steady_clock::now();
+  auto push = git({"push", "-q", "origin", "main"});
+  ASSERT_EQ(push.exit_code, 0) << push.err;
+  EXPECT_LT(ms_since(t), 5000);
+  ASSERT_TRUE(wait_until([&] {
+    auto r = records();
+    return r.size() == 1 && r[0]["attempts"].get<int>() > 0;
+  })) << "the record should wait in the outbox after failed attempts";
+  auto r = records()[0];
+  EXPECT_EQ(r["state"], "ready");
+  EXPECT_NE(r["last_error"].get<std::string>().find("cannot connect"), std::string::npos) << r.dump();
+  Receiver recv(tmp.path() + "/recv");
+  bbsot_yml(recv.url());
+  auto flush = run({bin_path("git-bbsot"), "report", "flush"}, env(), work);
+  EXPECT_EQ(flush.exit_code, 0) << flush.out << flush.err;
+  ASSERT_EQ(recv.requests().size(), 1u);
+  EXPECT_NE(recv.requests()[0].find(r["id"].get<std::string>()), std::string::npos) << "same request id after retries";
+}
+
+TEST_F(ReportFaults, EndpointFailingWith500KeepsTheRecordAndTheSameId) {
+  Receiver recv(tmp.path() + "/recv");
+  recv.mode("500");
+  bbsot_yml(recv.url());
+  commit("one");
+  ASSERT_EQ(git({"push", "-q", "origin", "main"}).exit_code, 0);
+  ASSERT_TRUE(wait_until([&] { return recv.attempts().size() >= 2; }));
+  recv.mode("ok");
+  ASSERT_EQ(run({bin_path("git-bbsot"), "report", "flush"}, env(), work).exit_code, 0);
+  ASSERT_EQ(recv.requests().size(), 1u);
+  auto rec = records();
+  ASSERT_EQ(rec.size(), 1u);
+  auto delivered = nlohmann::json::parse(recv.requests()[0]);
+  EXPECT_EQ(delivered["headers"]["x-request-uuid"], rec[0]["id"]) << "the request id is the record's on every attempt";
+  EXPECT_EQ(delivered["headers"]["x-attempt-number"], std::to_string(recv.attempts().size()))
+      << "one record retried, not a new report per attempt";
+}
+
+TEST_F(ReportFaults, UnwritableOutboxDoesNotStopThePush) {
+  Receiver recv(tmp.path() + "/recv");
+  bbsot_yml(recv.url());
+  ::mkdir((work + "/.git/bbsot").c_str(), 0700);
+  write_file(work + "/.git/bbsot/outbox", "not a directory\n");  // root ignores modes: break it this way
+  commit("one");
+  auto push = git({"push", "origin", "main"});
+  EXPECT_EQ(push.exit_code, 0) << push.err;
+  EXPECT_NE(push.err.find("could not record this push"), std::string::npos) << push.err;
+  EXPECT_EQ(git({"ls-remote", "origin", "main"}).out.size() > 0, true);
+}
+
+TEST_F(ReportFaults, CorruptRecordIsSetAsideNotDeleted) {
+  Receiver recv(tmp.path() + "/recv");
+  bbsot_yml(recv.url());
+  ::mkdir((work + "/.git/bbsot").c_str(), 0700);
+  ::mkdir((work + "/.git/bbsot/outbox").c_str(), 0700);
+  const std::string bad = work + "/.git/bbsot/outbox/0f0f0f0f-0000-4000-8000-000000000000.json";
+  write_file(bad, "{\"id\": \"0f0f0f0f-0000-4000-8000-0000", 0600);
+  auto list = run({bin_path("git-bbsot"), "report", "list"}, env(), work);
+  EXPECT_EQ(list.exit_code, 0);
+  EXPECT_NE(list.err.find("moved to"), std::string::npos) << list.err;
+  EXPECT_EQ(read_file(work + "/.git/bbsot/outbox/corrupt/0f0f0f0f-0000-4000-8000-000000000000.json"),
+            "{\"id\": \"0f0f0f0f-0000-4000-8000-0000");
+  commit("one");
+  EXPECT_EQ(git({"push", "-q", "origin", "main"}).exit_code, 0);
+  ASSERT_TRUE(wait_until([&] { return recv.requests().size() == 1; }));
+}
+
+TEST_F(ReportFaults, FullDiskDoesNotStopThePush) {
+  const std::string mnt = work + "/.git/bbsot";
+  ::mkdir(mnt.c_str(), 0700);
+  if (run({"mount", "-t", "tmpfs", "-o", "size=16k,nr_inodes=4", "tmpfs", mnt}).exit_code != 0)
+    GTEST_SKIP() << "cannot mount a small tmpfs here (needs privileges)";
+  struct Unmount {
+    std::string p;
+    ~Unmount() { run({"umount", "-l", p}); }
+  } unmount{mnt};
+  // Fill it up.
+  run({"sh", "-c", "cat /dev/zero > " + mnt + "/fill"});
+  Receiver recv(tmp.path() + "/recv");
+  bbsot_yml(recv.url());
+  commit("one");
+  auto push = git({"push", "origin", "main"});
+  EXPECT_EQ(push.exit_code, 0) << push.err;
+  EXPECT_NE(push.err.find("could not record this push"), std::string::npos) << push.err;
+}
+
+TEST_F(ReportFaults, SecretsNeverLeakToOutputTracesChildrenOrFiles) {
+  Receiver recv(tmp.path() + "/recv");
+  bbsot_yml(recv.url());
+  commit("one");
+  std::vector<RunResult> results;
+  results.push_back(git({"push", "origin", "main"}));
+  ASSERT_TRUE(wait_until([&] { return recv.requests().size() == 1; }));
+  commit("two");
+  results.push_back(git({"push", "origin", "main"}));
+  ASSERT_TRUE(wait_until([&] { return recv.requests().size() == 2; }));
+  results.push_back(run({bin_path("git-bbsot"), "report", "list", "--json"}, env(), work));
+  results.push_back(run({bin_path("git-bbsot"), "report", "flush"}, env(), work));
+  results.push_back(run({bin_path("git-bbsot"), "status", "--no-fetch"}, env(), work));
+  results.push_back(run({bin_path("git-bbsot"), "doctor"}, env(), work));
+  for (const auto& r : results) {
+    EXPECT_EQ(r.out.find(kReportSecret), std::string::npos) << r.out;
+    EXPECT_EQ(r.err.find(kReportSecret), std::string::npos) << r.err;
+  }
+  // The receiver got signatures, never the secret.
+  for (const auto& req : recv.requests()) EXPECT_EQ(req.find(kReportSecret), std::string::npos);
+  // Children's argv and environment, as the git wrapper saw them.
+  const std::string seen = read_file(calls);
+  EXPECT_NE(seen.find("ARGV:"), std::string::npos) << "the wrapper ran";
+  EXPECT_EQ(seen.find(kReportSecret), std::string::npos);
+  // Trace was on; no file but the one the user keeps the secret in holds it.
+  EXPECT_NE(read_file(tmp.path() + "/trace.log").find("deliver:"), std::string::npos);
+  std::vector<std::string> files;
+  all_files(tmp.path(), files);
+  for (const auto& f : files) {
+    if (f == tmp.path() + "/report-secret") continue;
+    EXPECT_EQ(read_file(f).find(kReportSecret), std::string::npos) << f;
+  }
+}
