@@ -56,6 +56,7 @@ json change_json(const RefChange& r) {
   json commits = json::array();
   for (const auto& c : r.commits) commits.push_back(commit_json(c));
   return {{"ref", r.ref},         {"is_tag", r.is_tag},   {"old", r.old_id},          {"new", r.new_id},
+          {"old_commit", r.old_commit}, {"new_commit", r.new_commit},
           {"created", r.created}, {"closed", r.closed},   {"forced", r.forced},       {"truncated", r.truncated},
           {"confirmed", r.confirmed}, {"commits", commits}};
 }
@@ -66,6 +67,8 @@ RefChange change_from(const json& j) {
   r.is_tag = j.value("is_tag", false);
   r.old_id = j.value("old", "");
   r.new_id = j.value("new", "");
+  r.old_commit = j.value("old_commit", "");
+  r.new_commit = j.value("new_commit", "");
   r.created = j.value("created", false);
   r.closed = j.value("closed", false);
   r.forced = j.value("forced", false);

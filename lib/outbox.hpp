@@ -28,6 +28,9 @@ struct RefChange {
   bool is_tag = false;
   std::string old_id;  // empty when created
   std::string new_id;  // empty when deleted
+  // The commits old_id/new_id peel to (they differ for annotated tags); a webhook's
+  // `target` is always a commit.
+  std::string old_commit, new_commit;
   bool created = false;
   bool closed = false;  // deleted
   bool forced = false;  // old is not an ancestor of new

@@ -130,6 +130,8 @@ std::vector<RefChange> analyse_push(const GitRepo& repo, const std::vector<PushL
     git_oid tip, old;
     const bool have_tip = !c.closed && peel_commit(r, c.new_id, &tip);
     const bool have_old = !c.created && peel_commit(r, c.old_id, &old);
+    if (have_tip) c.new_commit = git_oid_tostr_s(&tip);
+    if (have_old) c.old_commit = git_oid_tostr_s(&old);
     if (!c.created && !c.closed) {
       // Not provably a fast-forward (old unknown here, or not an ancestor): forced.
       c.forced = !have_old || !have_tip ||

@@ -121,6 +121,10 @@ const CommitInfo* find_commit(const RefChange& c, const std::string& hash) {
   return nullptr;
 }
 
+// What a ref's id names as a commit: annotated tags peel to the commit they tag.
+std::string new_commit_of(const RefChange& c) { return c.new_commit.empty() ? c.new_id : c.new_commit; }
+std::string old_commit_of(const RefChange& c) { return c.old_commit.empty() ? c.old_id : c.old_commit; }
+
 // A ref's target. The full commit when the record lists it (the new tip); otherwise only
 // what is known for sure: the hash (the old tip's author, date and message are not in
 // the record).
@@ -157,15 +161,15 @@ json cloud_ref_state(const CloudLinks& l, const RefChange& c, const std::string&
 json cloud_change_links(const CloudLinks& l, const RefChange& c, bool created) {
   json links = json::object();
   if (created) {
-    if (!l.api.empty()) links["commits"] = href(l.api + "/commits?include=" + c.new_id);
+    if (!l.api.empty()) links["commits"] = href(l.api + "/commits?include=" + new_commit_of(c));
     if (!c.is_tag) links["html"] = href(cloud_ref_html(l, c));
     return links;
   }
-  std::string range = c.new_id + ".." + c.old_id;
+  std::string range = new_commit_of(c) + ".." + old_commit_of(c);
   links["html"] = href(l.html + "/branches/compare/" + range);
   if (!l.api.empty()) {
     links["diff"] = href(l.api + "/diff/" + range);
-    links["commits"] = href(l.api + "/commits?include=" + c.new_id + "&exclude=" + c.old_id);
+    links["commits"] = href(l.api + "/commits?include=" + new_commit_of(c) + "&exclude=" + old_commit_of(c));
   }
   return links;
 }
@@ -175,8 +179,8 @@ json cloud_change_links(const CloudLinks& l, const RefChange& c, bool created) {
 json cloud_change(const CloudLinks& l, const RefChange& c) {
   bool closed = c.closed || c.new_id.empty();
   bool created = !closed && (c.created || c.old_id.empty());
-  json j{{"new", closed ? json(nullptr) : cloud_ref_state(l, c, c.new_id)},
-         {"old", created ? json(nullptr) : cloud_ref_state(l, c, c.old_id)},
+  json j{{"new", closed ? json(nullptr) : cloud_ref_state(l, c, new_commit_of(c))},
+         {"old", created ? json(nullptr) : cloud_ref_state(l, c, old_commit_of(c))},
          {"created", created},
          {"forced", c.forced},
          {"closed", closed},
