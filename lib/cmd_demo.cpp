@@ -168,9 +168,9 @@ int cmd_demo(const Args& args) {
   receiver.wait_for(2, 15000);
   show({self_exe(), "status"}, work, "git bbsot status");
   show({self_exe(), "report", "list"}, work, "git bbsot report list");
-  std::cout << "\nThe endpoint received " << receiver.received().size() << " report(s), every signature "
-            << (std::all_of(receiver.received().begin(), receiver.received().end(),
-                            [](const ReceivedHook& h) { return h.signature_ok; })
+  const auto got = receiver.received();
+  std::cout << "\nThe endpoint received " << got.size() << " report(s), every signature "
+            << (std::all_of(got.begin(), got.end(), [](const ReceivedHook& h) { return h.signature_ok; })
                     ? "verified"
                     : "NOT verified")
             << ".\n";

@@ -58,9 +58,9 @@ CredentialRequest request_for(const IntegrationConfig& in) {
 
 void check_hooks(Doctor& d, const std::string& work) {
   const std::string hooks_path = git_out({"config", "core.hooksPath"}, work);
-  const std::string manager = detect_hook_manager(work, hooks_path);
   std::string dir = git_out({"rev-parse", "--git-path", "hooks"}, work);
   if (!dir.starts_with('/')) dir = join_path(work, dir);
+  const std::string manager = detect_hook_manager(hooks_path, dir);
   for (const auto& h : kBbsotHooks) {
     const std::string path = join_path(dir, h);
     if (!is_bbsot_hook(path, h)) {

@@ -6,6 +6,7 @@
 
 #include "cli_options.hpp"
 #include "fs_util.hpp"
+#include "git_cli.hpp"
 #include "git_repo.hpp"
 #include "hook_chain.hpp"
 #include "hook_pre_push.hpp"
@@ -15,15 +16,18 @@ namespace bbsot {
 
 namespace {
 
-// pre-commit reads the push lines itself and passes one ref through its environment.
+// pre-commit reads the push lines itself and passes one ref through its environment. Its
+// FROM_REF is not the remote's old value for a new branch (it is where the branch forked),
+// so the remote's value is taken from the remote-tracking ref, as git knew it.
 std::pair<Args, std::string> from_pre_commit() {
   auto v = [](const char* n) { return getenv_str(n).value_or(""); };
   Args args{v("PRE_COMMIT_REMOTE_NAME"), v("PRE_COMMIT_REMOTE_URL")};
-  std::string line;
-  if (!v("PRE_COMMIT_TO_REF").empty())
-    line = v("PRE_COMMIT_LOCAL_BRANCH") + " " + v("PRE_COMMIT_TO_REF") + " " + v("PRE_COMMIT_REMOTE_BRANCH") + " " +
-           v("PRE_COMMIT_FROM_REF") + "\n";
-  return {args, line};
+  const std::string to = v("PRE_COMMIT_TO_REF"), remote_ref = v("PRE_COMMIT_REMOTE_BRANCH");
+  if (to.empty() || !remote_ref.starts_with("refs/heads/")) return {args, ""};
+  std::string old = git_out({"rev-parse", "--verify", "--quiet",
+                             "refs/remotes/" + args[0] + "/" + remote_ref.substr(11) + "^{commit}"});
+  if (old.empty()) old = std::string(to.size(), '0');
+  return {args, v("PRE_COMMIT_LOCAL_BRANCH") + " " + to + " " + remote_ref + " " + old + "\n"};
 }
 
 int reference_transaction(const Args& args) {

@@ -26,6 +26,9 @@ const char* kInitUsage =
     "       [--fetch-branches BOOL] [--prune-branches BOOL] [--build-pull-requests BOOL]\n"
     "       [--resync-pull-requests BOOL] [--mirror-remote NAME[=URL]] [--global]";
 
+// The credential.helper values init writes.
+const char* kHelperValues = "^(bbsot|/.*/git-credential-bbsot)$";
+
 bool parse_bool(const std::string& flag, const std::string& v) {
   if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
   if (v == "false" || v == "0" || v == "no" || v == "off") return false;
@@ -164,13 +167,28 @@ bool update_account(const ParsedArgs& p, const IntegrationConfig& in, std::vecto
   return true;
 }
 
+// The helper by absolute path: `bbsot` alone makes git start a second git process to find
+// git-credential-bbsot on PATH, which costs more than the helper itself (docs/BENCHMARKS.md).
+std::string helper_value() {
+  char buf[4096];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "bbsot";
+  const std::string path = join_path(dirname_of(std::string(buf, static_cast<size_t>(n))), "git-credential-bbsot");
+  // git runs an absolute helper through the shell: keep it to characters that need no quoting.
+  if (path.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+") != std::string::npos ||
+      ::access(path.c_str(), X_OK) != 0)
+    return "bbsot";
+  return path;
+}
+
 void configure_helper(const std::string& url, bool global, const std::string& work, std::vector<std::string>& done) {
   const std::string scope = global ? "--global" : "--local";
   const std::string key = "credential." + url + ".helper";
-  const std::string cur = git_out({"config", scope, "--get-all", key}, work);
-  if (("\n" + cur + "\n").find("\nbbsot\n") == std::string::npos) {
-    git_run({"config", scope, "--add", key, "bbsot"}, work);
-    done.push_back("git config " + scope + " " + key + " bbsot");
+  const std::string cur = "\n" + git_out({"config", scope, "--get-all", key}, work) + "\n";
+  const std::string value = helper_value();
+  if (cur.find("\n" + value + "\n") == std::string::npos && cur.find("\nbbsot\n") == std::string::npos) {
+    git_run({"config", scope, "--add", key, value}, work);
+    done.push_back("git config " + scope + " " + key + " " + value);
   }
   const std::string path_key = "credential." + url + ".useHttpPath";
   if (git_out({"config", scope, "--get", path_key}, work) != "true") {
@@ -186,13 +204,13 @@ std::string hooks_dir(const std::string& work) {
 
 void install(const std::string& work, std::vector<std::string>& done) {
   const std::string hooks_path = git_out({"config", "core.hooksPath"}, work);
-  const std::string manager = detect_hook_manager(work, hooks_path);
+  const std::string dir = hooks_dir(work);
+  const std::string manager = detect_hook_manager(hooks_path, dir);
   if (!manager.empty()) {
     done.push_back("hooks: core.hooksPath belongs to " + manager + "; bbsot leaves it alone. To run bbsot from it, " +
                    hook_manager_instructions(manager));
     return;
   }
-  const std::string dir = hooks_dir(work);
   auto changes = install_hooks(dir);
   if (!changes) throw Error("git bbsot init: " + changes.error());
   for (const auto& c : *changes) done.push_back("hook " + c.hook + ": " + c.action + " (" + dir + ")");
@@ -293,14 +311,14 @@ int cmd_uninstall(const Args& args) {
   std::vector<std::string> scopes{"--local"};
   if (p.vm.count("global")) scopes.push_back("--global");
   for (const auto& scope : scopes) {
-    const std::string keys = git_out({"config", scope, "--name-only", "--get-regexp", "^credential\\..*\\.helper$", "^bbsot$"}, work);
+    const std::string keys = git_out({"config", scope, "--name-only", "--get-regexp", "^credential\\..*\\.helper$", kHelperValues}, work);
     size_t pos = 0;
     while (pos < keys.size()) {
       size_t end = keys.find('\n', pos);
       if (end == std::string::npos) end = keys.size();
       const std::string key = keys.substr(pos, end - pos);
       pos = end + 1;
-      git_run({"config", scope, "--unset-all", key, "^bbsot$"}, work);
+      git_run({"config", scope, "--unset-all", key, kHelperValues}, work);
       std::cout << "bbsot: removed " << key << " (" << scope.substr(2) << ")\n";
     }
   }

@@ -34,7 +34,7 @@ int cmd_version(const Args&) {
 }
 
 int cmd_help(const Args& args) {
-  if (!args.empty()) {
+  if (!args.empty() && !args[0].starts_with("-")) {
     const Command* c = find_command(args[0]);
     if (c == nullptr) {
       std::fprintf(stderr, "error: '%s' is not a bbsot command; see 'git bbsot --help'\n", args[0].c_str());

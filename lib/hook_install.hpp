@@ -24,8 +24,9 @@ struct HookChange {
 Expected<std::vector<HookChange>> install_hooks(const std::string& hooks_dir);
 Expected<std::vector<HookChange>> uninstall_hooks(const std::string& hooks_dir);
 
-// A hook manager that owns core.hooksPath or the hooks ("husky", "lefthook", "pre-commit"), or "".
-std::string detect_hook_manager(const std::string& work_tree, const std::string& hooks_path_config);
+// A hook manager that owns the hooks ("husky", "lefthook", "pre-commit"), or "": husky by
+// core.hooksPath, pre-commit and lefthook by the pre-push hook they generate.
+std::string detect_hook_manager(const std::string& hooks_path_config, const std::string& hooks_dir);
 // How to call bbsot from that manager's configuration.
 std::string hook_manager_instructions(const std::string& manager);
 

@@ -1,5 +1,7 @@
 #include "hook_pre_push.hpp"
 
+#include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <unistd.h>
 
@@ -62,6 +64,33 @@ void print_plan(const std::vector<RefChange>& changes, const IntegrationConfig& 
   }
 }
 
+// The `git push` process this hook serves: our parent when git runs the hook, further up
+// when a hook manager (pre-commit, lefthook, husky, `git bbsot hook`) sits in between.
+// The watcher waits for it to end before checking what nothing confirmed.
+int64_t pusher_pid() {
+  pid_t pid = ::getppid();
+  for (int depth = 0; depth < 8 && pid > 1; ++depth) {
+    auto cmdline = read_file("/proc/" + std::to_string(pid) + "/cmdline", 1 << 16);
+    if (!cmdline) break;
+    std::vector<std::string> argv;
+    for (size_t pos = 0; pos < cmdline->size();) {
+      size_t end = cmdline->find('\0', pos);
+      if (end == std::string::npos) end = cmdline->size();
+      argv.push_back(cmdline->substr(pos, end - pos));
+      pos = end + 1;
+    }
+    if (!argv.empty() && (basename_of(argv[0]) == "git" || basename_of(argv[0]) == "git-push") &&
+        std::find(argv.begin(), argv.end(), "push") != argv.end())
+      return pid;
+    auto stat = read_file("/proc/" + std::to_string(pid) + "/stat", 4096);
+    if (!stat) break;
+    auto close = stat->rfind(')');  // the command name may contain spaces and parentheses
+    if (close == std::string::npos) break;
+    pid = static_cast<pid_t>(std::atol(stat->c_str() + close + 4));
+  }
+  return ::getppid();
+}
+
 Status record_push(const GitRepo& repo, const RepoConfig& cfg, const std::string& remote, const std::string& url,
                    std::vector<RefChange> changes) {
   PushRecord r;
@@ -71,7 +100,7 @@ Status record_push(const GitRepo& repo, const RepoConfig& cfg, const std::string
   r.remote_url = redact_remote_url(url);
   r.git_dir = repo.git_dir();
   r.config_path = cfg.path;
-  r.pusher_pid = ::getppid();
+  r.pusher_pid = pusher_pid();
   r.actor_name = repo.config_string("user.name");
   r.actor_email = repo.config_string("user.email");
   r.changes = std::move(changes);

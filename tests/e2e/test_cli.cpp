@@ -1,0 +1,899 @@
+// End-to-end tests of `git bbsot` (DESIGN.md "git-bbsot"): the staged git-bbsot run by real
+// git in throwaway repositories. Remotes are bare repositories on disk standing in for
+// Bitbucket (`origin`) and the platform's mirror (`platform`); where a command talks to
+// the integration, the receiver double on 127.0.0.1 stands in for hook_url.
+//
+// Every test runs with its own HOME, user config (BBSOT_CONFIG) and cache inside a
+// TempDir, so the developer's git and bbsot files are never read or touched.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "sandbox.hpp"
+
+namespace bbsot::test {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+bool contains(const std::string& hay, const std::string& needle) {
+  return hay.find(needle) != std::string::npos;
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);)
+    if (!l.empty()) out.push_back(l);
+  return out;
+}
+
+std::string describe(const RunResult& r) {
+  return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
+}
+
+bool eventually(const std::function<bool()>& cond, int timeout_ms) {
+  auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    if (cond()) return true;
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+std::string link_target(const std::string& path) {
+  std::error_code ec;
+  auto t = fs::read_symlink(path, ec);
+  return ec ? "" : t.string();
+}
+
+bool is_symlink(const std::string& path) {
+  std::error_code ec;
+  return fs::is_symlink(fs::symlink_status(path, ec));
+}
+
+int file_mode(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return -1;
+  return static_cast<int>(st.st_mode & 07777);
+}
+
+// What a hooks directory holds: per entry, the link target or the content and mode.
+std::map<std::string, std::string> snapshot_dir(const std::string& dir) {
+  std::map<std::string, std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string p = e.path().string();
+    if (is_symlink(p))
+      out[e.path().filename()] = "link -> " + link_target(p);
+    else if (e.is_regular_file())
+      out[e.path().filename()] = "file " + std::to_string(file_mode(p)) + "\n" + read_file(p);
+    else
+      out[e.path().filename()] = "other";
+  }
+  return out;
+}
+
+std::string hook_program(const std::string& name) {
+  return stage_dir() + "/libexec/bbsot/hooks/" + name;
+}
+
+const char* kOriginalPrePush = "#!/bin/sh\n# the team's own pre-push hook\necho original pre-push ran >&2\nexit 0\n";
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    home_ = tmp_.path() + "/home";
+    work_ = tmp_.path() + "/work";
+    origin_ = tmp_.path() + "/origin.git";
+    platform_ = tmp_.path() + "/platform.git";
+    user_config_ = tmp_.path() + "/user/bbsot/config.yml";
+    fs::create_directories(home_);
+    env_ = isolated_git_env(home_);
+    const char* path = std::getenv("PATH");
+    env_["PATH"] = stage_dir() + "/bin:" + (path ? path : "/usr/bin:/bin");
+    env_["BBSOT_CONFIG"] = user_config_;
+    env_["XDG_CACHE_HOME"] = home_ + "/.cache";
+    env_["TMPDIR"] = tmp_.path();
+    // Whatever the developer's shell has set must not change what is tested.
+    for (const char* v : {"BBSOT_ALLOW_MIRROR_PUSH", "BBSOT_QUIET", "BBSOT_LIBEXEC_DIR", "BBSOT_TRACE",
+                          "GIT_COMMON_DIR", "GIT_INDEX_FILE", "NO_COLOR", "GIT_CONFIG_PARAMETERS"})
+      env_[v] = "";
+    git_ok({"config", "--global", "user.name", "Alice Example"}, tmp_.path());
+    git_ok({"config", "--global", "user.email", "alice@example.com"}, tmp_.path());
+    git_ok({"config", "--global", "init.defaultBranch", "main"}, tmp_.path());
+    git_ok({"config", "--global", "advice.detachedHead", "false"}, tmp_.path());
+  }
+
+  // ------------------------------------------------------------------------ runners
+
+  RunResult git(const std::vector<std::string>& args, const std::string& cwd = "", const Env& extra = {}) {
+    std::vector<std::string> argv{"git"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    Env env = env_;
+    for (const auto& [k, v] : extra) env[k] = v;
+    return run(argv, env, cwd.empty() ? work_ : cwd, "", 60000);
+  }
+
+  std::string git_ok(const std::vector<std::string>& args, const std::string& cwd = "", const Env& extra = {}) {
+    auto r = git(args, cwd, extra);
+    if (r.exit_code != 0) {
+      std::string cmd = "git";
+      for (const auto& a : args) cmd += " " + a;
+      throw std::runtime_error(cmd + " failed: " + describe(r));
+    }
+    return trim(r.out);
+  }
+
+  // `git bbsot ARGS` as a user types it: git finds git-bbsot on PATH.
+  RunResult bbsot(const std::vector<std::string>& args, const std::string& cwd = "", const Env& extra = {},
+                  int timeout_ms = 30000) {
+    std::vector<std::string> argv{"git", "bbsot"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    Env env = env_;
+    for (const auto& [k, v] : extra) env[k] = v;
+    return run(argv, env, cwd.empty() ? work_ : cwd, "", timeout_ms);
+  }
+
+  // ------------------------------------------------------------------ repositories
+
+  // Commits `file` with `content` (a new file per message when none is given).
+  std::string commit(const std::string& message, const std::string& dir = "", std::string file = "",
+                     const std::string& content = "") {
+    const std::string d = dir.empty() ? work_ : dir;
+    ++clock_;
+    if (file.empty()) file = "f" + std::to_string(clock_) + ".txt";
+    write_file(d + "/" + file, content.empty() ? message + "\n" : content);
+    git_ok({"add", file}, d);
+    const std::string date = "@" + std::to_string(1700000000 + clock_ * 60) + " +0000";
+    git_ok({"commit", "-q", "-m", message}, d, {{"GIT_AUTHOR_DATE", date}, {"GIT_COMMITTER_DATE", date}});
+    return git_ok({"rev-parse", "HEAD"}, d);
+  }
+
+  void init_work() {
+    git_ok({"init", "-q", work_}, tmp_.path());
+    commit("initial");
+  }
+
+  // A work tree whose origin and platform are bare repositories on disk, main pushed to
+  // origin (before any hook is installed).
+  void init_with_local_remotes() {
+    git_ok({"init", "-q", "--bare", origin_}, tmp_.path());
+    git_ok({"init", "-q", "--bare", platform_}, tmp_.path());
+    init_work();
+    git_ok({"remote", "add", "origin", origin_});
+    git_ok({"remote", "add", "platform", platform_});
+    git_ok({"push", "-q", "origin", "main"});
+  }
+
+  // The remotes a developer has after the platform's CLI added its own.
+  void init_with_real_urls() {
+    init_work();
+    git_ok({"remote", "add", "origin", "git@bitbucket.org:Acme/Shop.git"});
+    git_ok({"remote", "add", "platform", "abc123@git.eu-5.platform.sh:abc123.git"});
+  }
+
+  std::string hooks_dir() const { return work_ + "/.git/hooks"; }
+
+  void write_repo_config(const std::string& extra_integration = "", const std::string& dir = "") {
+    std::string t = "integration:\n  type: bitbucket\n  repository: acme/shop\n  project: abc123\n"
+                    "  default_branch: main\n  fetch_branches: true\n  prune_branches: true\n" +
+                    extra_integration + "remotes:\n  source: origin\n  mirror: platform\n";
+    write_file((dir.empty() ? work_ : dir) + "/.bbsot.yml", t);
+  }
+
+  std::string local_config() { return git_ok({"config", "--local", "--list"}); }
+
+  TempDir tmp_;
+  std::string home_, work_, origin_, platform_, user_config_;
+  Env env_;
+  int clock_ = 0;
+};
+
+// ===================================================================== usage
+
+using CliUsage = Cli;
+
+TEST_F(CliUsage, HelpListsEveryCommand) {
+  // `git bbsot --help` is turned by git into `git help bbsot` (the man page); the
+  // program's own listing is what `git bbsot help` and `git-bbsot --help` print.
+  for (const std::vector<std::string>& argv :
+       {std::vector<std::string>{"git", "bbsot", "help"}, {bin_path("git-bbsot"), "--help"}, {"git", "bbsot", "-h"}}) {
+    auto r = run(argv, env_, tmp_.path());
+    EXPECT_EQ(r.exit_code, 0) << argv[0] << " " << argv[1] << "\n" << describe(r);
+    for (const char* c : {"init", "uninstall", "status", "doctor", "sync", "demo", "token", "hook", "report",
+                          "version"})
+      EXPECT_TRUE(std::regex_search(r.out, std::regex(std::string("\\n +") + c + " "))) << c << " missing:\n" << r.out;
+  }
+}
+
+TEST_F(CliUsage, GitBbsotDashDashHelp) {
+  // git turns this into `git help bbsot`, i.e. `man git-bbsot`: the page install.sh puts
+  // under <prefix>/share/man/man1 (the stage has none), here taken from the source tree.
+  if (run({"sh", "-c", "command -v man"}).exit_code != 0) GTEST_SKIP() << "man is not installed (Debian man-db)";
+  fs::create_directories(tmp_.path() + "/man/man1");
+  fs::copy_file(std::string(BBSOT_SOURCE_DIR) + "/docs/git-bbsot.1", tmp_.path() + "/man/man1/git-bbsot.1");
+  auto r = bbsot({"--help"}, tmp_.path(), {{"MANPATH", tmp_.path() + "/man"}, {"PAGER", "cat"},
+                                           {"MANPAGER", "cat"}, {"GIT_PAGER", "cat"}, {"MANWIDTH", "100"}});
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(contains(r.out, "init") && contains(r.out, "status") && contains(r.out, "doctor")) << describe(r);
+}
+
+TEST_F(CliUsage, UnknownCommandIsAUsageError) {
+  auto r = bbsot({"frobnicate"}, tmp_.path());
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "frobnicate")) << r.err;
+  EXPECT_TRUE(contains(r.err, "git bbsot --help")) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(CliUsage, UnknownOptionPrintsTheUsageLine) {
+  init_with_real_urls();
+  auto r = bbsot({"init", "--bogus"});
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "bogus")) << r.err;
+  EXPECT_TRUE(contains(r.err, "usage: git bbsot init")) << r.err;
+  EXPECT_FALSE(fs::exists(work_ + "/.bbsot.yml")) << "a usage error must change nothing";
+}
+
+TEST_F(CliUsage, BadBooleanIsAUsageError) {
+  init_with_real_urls();
+  auto r = bbsot({"init", "--fetch-branches", "maybe"});
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "fetch-branches")) << r.err;
+  EXPECT_TRUE(contains(r.err, "maybe")) << r.err;
+  EXPECT_FALSE(fs::exists(work_ + "/.bbsot.yml")) << "a usage error must change nothing";
+}
+
+TEST_F(CliUsage, EveryCommandHasHelp) {
+  init_with_real_urls();
+  for (const char* c : {"init", "uninstall", "status", "doctor", "sync", "demo", "token", "hook", "report", "version",
+                        "help"}) {
+    auto r = bbsot({c, "--help"});
+    EXPECT_EQ(r.exit_code, 0) << c << " --help\n" << describe(r);
+    EXPECT_FALSE(r.out.empty()) << c << " --help printed nothing on stdout\n" << describe(r);
+  }
+  // --help must not act: no init, no sync, no demo sandbox.
+  EXPECT_FALSE(fs::exists(work_ + "/.bbsot.yml"));
+  EXPECT_FALSE(is_symlink(hooks_dir() + "/pre-push"));
+}
+
+// ====================================================================== init
+
+using CliInit = Cli;
+
+TEST_F(CliInit, WritesConfigAndInstallsHooksKeepingTheExistingOne) {
+  init_with_real_urls();
+  write_file(hooks_dir() + "/pre-push", kOriginalPrePush, 0755);
+
+  auto r = bbsot({"init"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+
+  const std::string cfg = read_file(work_ + "/.bbsot.yml");
+  EXPECT_TRUE(std::regex_search(cfg, std::regex("\\n  type: bitbucket\\n"))) << cfg;
+  EXPECT_TRUE(std::regex_search(cfg, std::regex("\\n  repository: Acme/Shop\\n"))) << cfg;
+  EXPECT_TRUE(std::regex_search(cfg, std::regex("\\n  project: abc123\\n"))) << cfg;
+  EXPECT_TRUE(std::regex_search(cfg, std::regex("\\nremotes:\\n(  .*\\n)*  source: origin\\n"))) << cfg;
+  EXPECT_TRUE(std::regex_search(cfg, std::regex("\\nremotes:\\n(  .*\\n)*  mirror: platform\\n"))) << cfg;
+
+  for (const char* h : {"pre-push", "reference-transaction"}) {
+    const std::string p = hooks_dir() + "/" + h;
+    EXPECT_TRUE(is_symlink(p)) << p;
+    EXPECT_EQ(link_target(p), hook_program(h));
+  }
+  const std::string chained = hooks_dir() + "/pre-push.bbsot-chained";
+  ASSERT_TRUE(fs::exists(chained)) << r.out;
+  EXPECT_EQ(read_file(chained), kOriginalPrePush);
+  EXPECT_TRUE(contains(r.out, "pre-push.bbsot-chained")) << r.out;
+  // No account was given: init says how to add one, and configures no helper.
+  EXPECT_TRUE(contains(r.out, "--key")) << r.out;
+  EXPECT_FALSE(contains(local_config(), "credential."));
+  EXPECT_FALSE(fs::exists(user_config_));
+}
+
+TEST_F(CliInit, SecondRunChangesNothing) {
+  init_with_real_urls();
+  write_file(hooks_dir() + "/pre-push", kOriginalPrePush, 0755);
+  write_file(tmp_.path() + "/secret", "not-used\n", 0600);
+  auto first = bbsot({"init", "--key", "K3Y", "--secret-command", "cat " + tmp_.path() + "/secret"});
+  ASSERT_EQ(first.exit_code, 0) << describe(first);
+  const std::string cfg = read_file(work_ + "/.bbsot.yml");
+  const auto hooks = snapshot_dir(hooks_dir());
+  const std::string config = local_config();
+  const std::string user = read_file(user_config_);
+
+  auto second = bbsot({"init", "--key", "K3Y", "--secret-command", "cat " + tmp_.path() + "/secret"});
+  ASSERT_EQ(second.exit_code, 0) << describe(second);
+  EXPECT_EQ(read_file(work_ + "/.bbsot.yml"), cfg);
+  EXPECT_EQ(snapshot_dir(hooks_dir()), hooks);
+  EXPECT_EQ(local_config(), config);
+  EXPECT_EQ(read_file(user_config_), user);
+  EXPECT_TRUE(contains(second.out, "nothing changed")) << second.out;
+
+  auto third = bbsot({"init"});
+  ASSERT_EQ(third.exit_code, 0) << describe(third);
+  EXPECT_EQ(read_file(work_ + "/.bbsot.yml"), cfg);
+  EXPECT_EQ(snapshot_dir(hooks_dir()), hooks);
+  EXPECT_EQ(local_config(), config);
+  EXPECT_TRUE(contains(third.out, "nothing changed")) << third.out;
+}
+
+TEST_F(CliInit, AccountAndCredentialHelper) {
+  init_with_real_urls();
+  const std::string secret_value = "s3cr3t-consumer-value-91f2";
+  const std::string secret_file = tmp_.path() + "/consumer-secret";
+  write_file(secret_file, secret_value + "\n", 0600);
+  const std::string command = "cat " + secret_file;
+
+  auto r = bbsot({"init", "--key", "consumer-key-1", "--secret-command", command});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+
+  ASSERT_TRUE(fs::exists(user_config_)) << describe(r);
+  EXPECT_EQ(file_mode(user_config_), 0600);
+  const std::string user = read_file(user_config_);
+  EXPECT_TRUE(contains(user, "url: https://bitbucket.org/Acme\n")) << user;
+  EXPECT_TRUE(contains(user, "key: consumer-key-1")) << user;
+  EXPECT_TRUE(contains(user, "secret_command: " + command)) << user;
+
+  // By absolute path: `bbsot` alone would cost git a second process (docs/BENCHMARKS.md).
+  EXPECT_EQ(git_ok({"config", "--local", "--get-all", "credential.https://bitbucket.org/Acme.helper"}),
+            bin_path("git-credential-bbsot"));
+  EXPECT_EQ(git_ok({"config", "--local", "--get", "credential.https://bitbucket.org/Acme.useHttpPath"}), "true");
+
+  // The secret itself is never read into any file or message by init.
+  for (const auto& [what, text] : std::map<std::string, std::string>{
+           {"user file", user},
+           {".bbsot.yml", read_file(work_ + "/.bbsot.yml")},
+           {"git config", local_config()},
+           {"stdout", r.out},
+           {"stderr", r.err}})
+    EXPECT_FALSE(contains(text, secret_value)) << "secret in " << what;
+}
+
+TEST_F(CliInit, WithoutABitbucketRemoteAsksForRepository) {
+  init_with_local_remotes();
+  auto r = bbsot({"init"});
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "--repository")) << r.err;
+  EXPECT_FALSE(fs::exists(work_ + "/.bbsot.yml"));
+  EXPECT_FALSE(is_symlink(hooks_dir() + "/pre-push"));
+}
+
+TEST_F(CliInit, HonoursCoreHooksPath) {
+  init_with_local_remotes();
+  git_ok({"config", "core.hooksPath", ".githooks"});
+  fs::create_directories(work_ + "/.githooks");
+  write_file(work_ + "/.githooks/pre-push", kOriginalPrePush, 0755);
+
+  auto r = bbsot({"init", "--repository", "acme/shop", "--source-remote", "origin", "--mirror-remote", "platform"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  for (const char* h : {"pre-push", "reference-transaction"}) {
+    EXPECT_EQ(link_target(work_ + "/.githooks/" + h), hook_program(h)) << h;
+    EXPECT_FALSE(is_symlink(hooks_dir() + "/" + h)) << "installed into .git/hooks despite core.hooksPath";
+  }
+  EXPECT_EQ(read_file(work_ + "/.githooks/pre-push.bbsot-chained"), kOriginalPrePush);
+
+  // git really runs them from there: the mirror is refused.
+  commit("hotfix");
+  auto push = git({"push", "platform", "main"});
+  EXPECT_NE(push.exit_code, 0) << describe(push);
+  EXPECT_TRUE(contains(push.err, "refusing to push to 'platform'")) << push.err;
+  EXPECT_EQ(git_ok({"ls-remote", "platform"}), "");
+}
+
+TEST_F(CliInit, LinkedWorktreeSharesTheHooks) {
+  init_with_local_remotes();
+  auto r = bbsot({"init", "--repository", "acme/shop", "--source-remote", "origin", "--mirror-remote", "platform"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  const std::string wt = tmp_.path() + "/wt";
+  git_ok({"worktree", "add", "-q", "-b", "topic", wt});
+  // .bbsot.yml is not committed here: the worktree needs its own copy to be set up.
+  fs::copy_file(work_ + "/.bbsot.yml", wt + "/.bbsot.yml");
+
+  std::string hooks = git_ok({"rev-parse", "--git-path", "hooks"}, wt);
+  if (!hooks.starts_with("/")) hooks = wt + "/" + hooks;
+  EXPECT_EQ(link_target(hooks + "/pre-push"), hook_program("pre-push")) << hooks;
+
+  commit("topic work", wt);
+  auto push = git({"push", "platform", "topic"}, wt);
+  EXPECT_NE(push.exit_code, 0) << describe(push);
+  EXPECT_TRUE(contains(push.err, "refusing to push to 'platform'")) << push.err;
+  auto ok = git({"push", "origin", "topic"}, wt);
+  EXPECT_EQ(ok.exit_code, 0) << describe(ok);
+  EXPECT_TRUE(contains(ok.err, "bbsot: topic: new branch")) << ok.err;
+}
+
+// ================================================================= uninstall
+
+using CliUninstall = Cli;
+
+TEST_F(CliUninstall, RestoresTheHooksAndRemovesTheHelper) {
+  init_with_real_urls();
+  write_file(hooks_dir() + "/pre-push", kOriginalPrePush, 0755);
+  const auto before = snapshot_dir(hooks_dir());
+  write_file(tmp_.path() + "/secret", "x\n", 0600);
+  auto r = bbsot({"init", "--key", "K", "--secret-command", "cat " + tmp_.path() + "/secret"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  ASSERT_TRUE(is_symlink(hooks_dir() + "/pre-push"));
+  ASSERT_EQ(git_ok({"config", "--local", "--get-all", "credential.https://bitbucket.org/Acme.helper"}),
+            bin_path("git-credential-bbsot"));
+
+  auto u = bbsot({"uninstall"});
+  ASSERT_EQ(u.exit_code, 0) << describe(u);
+  EXPECT_FALSE(is_symlink(hooks_dir() + "/pre-push"));
+  EXPECT_EQ(read_file(hooks_dir() + "/pre-push"), kOriginalPrePush);
+  EXPECT_FALSE(fs::exists(hooks_dir() + "/pre-push.bbsot-chained"));
+  EXPECT_FALSE(fs::exists(fs::symlink_status(hooks_dir() + "/reference-transaction")));
+  EXPECT_EQ(snapshot_dir(hooks_dir()), before);
+  auto helper = git({"config", "--local", "--get-all", "credential.https://bitbucket.org/Acme.helper"});
+  EXPECT_NE(helper.exit_code, 0) << "helper entry left: " << helper.out;
+  // What is the team's or the user's stays.
+  EXPECT_TRUE(fs::exists(work_ + "/.bbsot.yml"));
+  EXPECT_TRUE(fs::exists(user_config_));
+
+  // A second uninstall has nothing left to do and says so without failing.
+  auto again = bbsot({"uninstall"});
+  EXPECT_EQ(again.exit_code, 0) << describe(again);
+  EXPECT_EQ(snapshot_dir(hooks_dir()), before);
+}
+
+TEST_F(CliUninstall, InitThenUninstallLeavesAnEmptyHooksDirAsItWas) {
+  init_with_real_urls();
+  const auto before = snapshot_dir(hooks_dir());
+  ASSERT_EQ(bbsot({"init"}).exit_code, 0);
+  ASSERT_NE(snapshot_dir(hooks_dir()), before);
+  auto u = bbsot({"uninstall"});
+  ASSERT_EQ(u.exit_code, 0) << describe(u);
+  EXPECT_EQ(snapshot_dir(hooks_dir()), before);
+}
+
+// ==================================================================== status
+
+class CliStatus : public Cli {
+ protected:
+  void SetUp() override {
+    Cli::SetUp();
+    init_with_local_remotes();
+    write_repo_config();
+    git_ok({"push", "-q", "platform", "main"});  // no hooks installed here: plain pushes
+    // behind: the mirror has the branch, Bitbucket has moved on.
+    git_ok({"checkout", "-q", "-b", "behind", "main"});
+    commit("behind base");
+    git_ok({"push", "-q", "origin", "behind"});
+    git_ok({"push", "-q", "platform", "behind"});
+    commit("behind: new on Bitbucket");
+    git_ok({"push", "-q", "origin", "behind"});
+    // diverged: a commit made straight on the mirror, and Bitbucket moved on too.
+    git_ok({"checkout", "-q", "-b", "diverged", "main"});
+    commit("diverged base");
+    git_ok({"push", "-q", "origin", "diverged"});
+    mirror_only_ = commit("Hotfix made on the platform");
+    git_ok({"push", "-q", "platform", "diverged"});
+    git_ok({"reset", "-q", "--hard", "HEAD~1"});
+    commit("diverged: new on Bitbucket");
+    git_ok({"push", "-q", "origin", "diverged"});
+    // only on the mirror / only on Bitbucket.
+    git_ok({"checkout", "-q", "-b", "mirror-only", "main"});
+    commit("made on the platform");
+    git_ok({"push", "-q", "platform", "mirror-only"});
+    git_ok({"checkout", "-q", "-b", "source-only", "main"});
+    commit("new branch on Bitbucket");
+    git_ok({"push", "-q", "origin", "source-only"});
+    git_ok({"checkout", "-q", "main"});
+  }
+
+  // The human line of each branch: "  <branch>  <plan>".
+  static std::map<std::string, std::string> human_lines(const std::string& out,
+                                                        const std::set<std::string>& branches) {
+    std::map<std::string, std::string> m;
+    for (const auto& l : split_lines(out)) {
+      std::smatch sm;
+      if (std::regex_match(l, sm, std::regex("^  (\\S+) +(.*)$")) && branches.count(sm[1]))
+        m[sm[1]] = sm[2];
+    }
+    return m;
+  }
+
+  std::string mirror_only_;
+};
+
+TEST_F(CliStatus, EveryStateInHumanAndJsonOutput) {
+  const std::map<std::string, std::string> want_state{{"main", "in-sync"},
+                                                      {"behind", "mirror-behind"},
+                                                      {"diverged", "mirror-diverged"},
+                                                      {"mirror-only", "only-on-mirror"},
+                                                      {"source-only", "only-on-source"}};
+  std::set<std::string> names;
+  for (const auto& [b, s] : want_state) names.insert(b);
+
+  auto r = bbsot({"status"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  auto lines = human_lines(r.out, names);
+  ASSERT_EQ(lines.size(), names.size()) << r.out;
+  EXPECT_TRUE(contains(lines["main"], "in sync")) << lines["main"];
+  EXPECT_TRUE(contains(lines["behind"], "mirror behind")) << lines["behind"];
+  EXPECT_TRUE(contains(lines["diverged"], "overwritten")) << lines["diverged"];
+  EXPECT_TRUE(contains(lines["mirror-only"], "will be pruned")) << lines["mirror-only"];
+  EXPECT_TRUE(contains(lines["source-only"], "inactive environment")) << lines["source-only"];
+  // The commit the next sync overwrites is named, under its branch.
+  EXPECT_TRUE(contains(r.out, mirror_only_.substr(0, 10) + " Hotfix made on the platform (Test Author)")) << r.out;
+  EXPECT_TRUE(contains(r.out, "source: origin")) << r.out;
+  EXPECT_TRUE(contains(r.out, "mirror: platform")) << r.out;
+
+  auto rj = bbsot({"status", "--json", "--no-fetch"});
+  ASSERT_EQ(rj.exit_code, 0) << describe(rj);
+  json j = json::parse(rj.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << rj.out;
+  EXPECT_EQ(j["source"], "origin");
+  EXPECT_EQ(j["mirror"], "platform");
+  std::map<std::string, std::string> got_state;
+  for (const auto& b : j["branches"]) {
+    const std::string name = b["branch"];
+    got_state[name] = b["state"];
+    // Same branch, same plan as the human line.
+    EXPECT_EQ(b["plan"].get<std::string>(), lines[name]) << name;
+    if (name == "diverged") {
+      ASSERT_EQ(b["mirror_only_commits"].size(), 1u) << b.dump();
+      EXPECT_EQ(b["mirror_only_commits"][0]["hash"], mirror_only_);
+      EXPECT_EQ(b["mirror_only_count"], 1);
+    } else {
+      EXPECT_TRUE(b["mirror_only_commits"].empty()) << name;
+    }
+  }
+  EXPECT_EQ(got_state, want_state);
+}
+
+TEST_F(CliStatus, PruneOffKeepsMirrorOnlyBranches) {
+  write_file(work_ + "/.bbsot.yml",
+             "integration:\n  type: bitbucket\n  repository: acme/shop\n  prune_branches: false\n"
+             "remotes:\n  source: origin\n  mirror: platform\n");
+  auto r = bbsot({"status", "--no-fetch"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  auto lines = human_lines(r.out, {"mirror-only"});
+  EXPECT_FALSE(contains(lines["mirror-only"], "will be pruned")) << r.out;
+  EXPECT_TRUE(contains(lines["mirror-only"], "kept")) << r.out;
+}
+
+TEST_F(CliStatus, NoEscapesWithoutATerminalOrWithNoColor) {
+  for (const Env& extra : {Env{}, Env{{"NO_COLOR", "1"}}, Env{{"TERM", "xterm-256color"}}}) {
+    auto r = bbsot({"status", "--no-fetch"}, "", extra);
+    ASSERT_EQ(r.exit_code, 0) << describe(r);
+    EXPECT_FALSE(contains(r.out, "\033")) << r.out;
+    EXPECT_FALSE(contains(r.err, "\033")) << r.err;
+  }
+  // The same holds under a pseudo-terminal with NO_COLOR set, when script(1) is there.
+  if (run({"sh", "-c", "command -v script"}).exit_code == 0) {
+    Env extra = env_;
+    extra["NO_COLOR"] = "1";
+    extra["TERM"] = "xterm";
+    auto r = run({"script", "-qec", "git bbsot status --no-fetch", "/dev/null"}, extra, work_);
+    ASSERT_EQ(r.exit_code, 0) << describe(r);
+    EXPECT_TRUE(contains(r.out, "in sync")) << r.out;
+    EXPECT_FALSE(contains(r.out, "\033")) << r.out;
+  }
+}
+
+// ==================================================================== doctor
+
+class CliDoctor : public Cli {
+ protected:
+  void SetUp() override {
+    Cli::SetUp();
+    receiver_ = std::make_unique<Receiver>(tmp_.path() + "/receiver");
+    init_with_local_remotes();
+    auto r = bbsot({"init", "--repository", "acme/shop", "--source-remote", "origin", "--mirror-remote", "platform",
+                    "--hook-url", receiver_->url()});
+    ASSERT_EQ(r.exit_code, 0) << describe(r);
+  }
+
+  // "<level> <check>: <detail>" lines (fix lines are indented and skipped).
+  static std::vector<std::tuple<std::string, std::string, std::string>> checks_of(const std::string& out) {
+    std::vector<std::tuple<std::string, std::string, std::string>> v;
+    for (const auto& l : split_lines(out)) {
+      std::smatch m;
+      if (std::regex_match(l, m, std::regex("^(ok|warn|fail) +([^:]+): (.*)$"))) v.emplace_back(m[1], m[2], m[3]);
+    }
+    return v;
+  }
+
+  static std::string level_of(const std::vector<std::tuple<std::string, std::string, std::string>>& v,
+                              const std::string& check) {
+    for (const auto& [level, name, detail] : v)
+      if (name == check) return level;
+    return "(missing)";
+  }
+
+  std::unique_ptr<Receiver> receiver_;
+};
+
+TEST_F(CliDoctor, SetUpRepositoryPasses) {
+  auto r = bbsot({"doctor"});
+  auto checks = checks_of(r.out);
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(level_of(checks, "config"), "ok") << r.out;
+  EXPECT_EQ(level_of(checks, "hook pre-push"), "ok") << r.out;
+  EXPECT_EQ(level_of(checks, "hook reference-transaction"), "ok") << r.out;
+  EXPECT_EQ(level_of(checks, "source remote"), "ok") << r.out;
+  EXPECT_EQ(level_of(checks, "mirror remote"), "ok") << r.out;
+  EXPECT_EQ(level_of(checks, "hook_url"), "ok") << r.out;
+  EXPECT_EQ(level_of(checks, "permissions"), "ok") << r.out;
+  // No account yet: a warning with the fix, not a failure.
+  EXPECT_EQ(level_of(checks, "account"), "warn") << r.out;
+  EXPECT_TRUE(contains(r.out, "fix: ")) << r.out;
+  EXPECT_FALSE(contains(r.out, "\033")) << r.out;
+}
+
+TEST_F(CliDoctor, BrokenConfigFails) {
+  write_file(work_ + "/.bbsot.yml", "integration:\n  type: bitbucket\n  repositroy: acme/shop\n  fetch_branches: [\n");
+  auto r = bbsot({"doctor"});
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  auto checks = checks_of(r.out);
+  EXPECT_EQ(level_of(checks, "config"), "fail") << r.out;
+  EXPECT_TRUE(contains(r.out, ".bbsot.yml")) << r.out;
+  // The hooks are still checked.
+  EXPECT_EQ(level_of(checks, "hook pre-push"), "ok") << r.out;
+}
+
+TEST_F(CliDoctor, MissingHooksFail) {
+  ASSERT_EQ(bbsot({"uninstall"}).exit_code, 0);
+  auto r = bbsot({"doctor"});
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  EXPECT_EQ(level_of(checks_of(r.out), "hook pre-push"), "fail") << r.out;
+  EXPECT_TRUE(contains(r.out, "git bbsot init")) << r.out;
+}
+
+TEST_F(CliDoctor, JsonHasTheSameChecks) {
+  for (bool broken : {false, true}) {
+    if (broken) write_file(work_ + "/.bbsot.yml", "integration: [\n");
+    auto human = bbsot({"doctor"});
+    auto rj = bbsot({"doctor", "--json"});
+    EXPECT_EQ(rj.exit_code, human.exit_code) << describe(rj);
+    json j = json::parse(rj.out, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << rj.out;
+    ASSERT_TRUE(j.is_array()) << rj.out;
+    auto lines = checks_of(human.out);
+    ASSERT_EQ(j.size(), lines.size()) << rj.out << "\n---\n" << human.out;
+    for (size_t i = 0; i < j.size(); ++i) {
+      const auto& [level, name, detail] = lines[i];
+      EXPECT_EQ(j[i]["check"], name);
+      EXPECT_EQ(j[i]["level"], level) << name;
+      // hook_url and clock details can differ between two runs only in numbers.
+      if (name != "clock") {
+        EXPECT_EQ(j[i]["detail"], detail) << name;
+      }
+      EXPECT_TRUE(j[i].contains("fix")) << name;
+    }
+  }
+}
+
+// ====================================================================== sync
+
+class CliSync : public Cli {
+ protected:
+  void SetUp() override {
+    Cli::SetUp();
+    init_with_local_remotes();
+    write_repo_config();
+    git_ok({"checkout", "-q", "-b", "feature", "main"});
+    commit("feature work", "", "feature.txt", "feature\n");
+    git_ok({"push", "-q", "origin", "feature"});
+    git_ok({"checkout", "-q", "main"});
+  }
+};
+
+TEST_F(CliSync, MergesTheParentAndPushesToTheSource) {
+  const std::string main_commit = commit("main moved on", "", "main.txt", "main\n");
+  git_ok({"push", "-q", "origin", "main"});
+
+  auto r = bbsot({"sync", "feature"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(contains(r.out, "git push origin feature")) << r.out;
+  // Bitbucket's feature now contains main's commit; the mirror was not touched.
+  auto anc = git({"merge-base", "--is-ancestor", main_commit, "feature"}, origin_);
+  EXPECT_EQ(anc.exit_code, 0) << "origin's feature lacks main's commit";
+  EXPECT_EQ(git_ok({"rev-parse", "feature"}, origin_), git_ok({"rev-parse", "feature"}));
+  EXPECT_EQ(git_ok({"ls-remote", "platform"}), "");
+  EXPECT_EQ(git_ok({"rev-parse", "--abbrev-ref", "HEAD"}), "feature");
+}
+
+TEST_F(CliSync, ConflictStopsInTheMergeState) {
+  commit("main edits", "", "shared.txt", "main's version\n");
+  git_ok({"push", "-q", "origin", "main"});
+  git_ok({"checkout", "-q", "feature"});
+  commit("feature edits", "", "shared.txt", "feature's version\n");
+  git_ok({"push", "-q", "origin", "feature"});
+  const std::string origin_feature = git_ok({"rev-parse", "feature"}, origin_);
+  git_ok({"checkout", "-q", "main"});
+
+  auto r = bbsot({"sync", "feature"});
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  EXPECT_TRUE(contains(r.err, "resolve")) << r.err;
+  EXPECT_TRUE(contains(r.err, "git push origin feature")) << r.err;
+  EXPECT_EQ(git({"rev-parse", "-q", "--verify", "MERGE_HEAD"}).exit_code, 0) << "not left in the merge state";
+  EXPECT_EQ(git_ok({"rev-parse", "--abbrev-ref", "HEAD"}), "feature");
+  EXPECT_EQ(git_ok({"rev-parse", "feature"}, origin_), origin_feature) << "nothing may be pushed on a conflict";
+}
+
+TEST_F(CliSync, WithoutABranchIsAUsageError) {
+  auto r = bbsot({"sync"});
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+}
+
+// ===================================================================== token
+
+class CliToken : public Cli {
+ protected:
+  void SetUp() override {
+    Cli::SetUp();
+    fs::create_directories(fs::path(user_config_).parent_path());
+    write_file(user_config_,
+               "accounts:\n"
+               "  - url: https://bitbucket.acme.test\n"
+               "    type: bitbucket_server\n"
+               "    username: bob\n"
+               "    token_env: BBSOT_TEST_SERVER_TOKEN\n",
+               0600);
+    env_["BBSOT_TEST_SERVER_TOKEN"] = token_;
+  }
+  const std::string token_ = "BBDC-tok3n-value-7d1e0c";
+};
+
+TEST_F(CliToken, ShowsTheAccountNotTheToken) {
+  const std::string url = "https://bitbucket.acme.test/scm/p/r.git";
+  auto r = bbsot({"token", url}, tmp_.path());
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(contains(r.out, "https://bitbucket.acme.test")) << r.out;
+  EXPECT_TRUE(contains(r.out, "bob")) << r.out;
+  EXPECT_FALSE(contains(r.out + r.err, token_));
+
+  auto rj = bbsot({"token", url, "--json"}, tmp_.path());
+  ASSERT_EQ(rj.exit_code, 0) << describe(rj);
+  json j = json::parse(rj.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << rj.out;
+  EXPECT_EQ(j["account"], "https://bitbucket.acme.test");
+  EXPECT_EQ(j["username"], "bob");
+  EXPECT_FALSE(contains(rj.out + rj.err, token_));
+
+  auto rp = bbsot({"token", url, "--print"}, tmp_.path());
+  ASSERT_EQ(rp.exit_code, 0) << describe(rp);
+  EXPECT_EQ(trim(rp.out), token_);
+}
+
+TEST_F(CliToken, NoMatchingAccountFails) {
+  auto r = bbsot({"token", "https://elsewhere.example/scm/p/r.git"}, tmp_.path());
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  EXPECT_TRUE(contains(r.err, "elsewhere.example")) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+// ==================================================================== report
+
+class CliReport : public Cli {
+ protected:
+  void SetUp() override {
+    Cli::SetUp();
+    receiver_ = std::make_unique<Receiver>(tmp_.path() + "/receiver");
+    receiver_->mode("500");
+    init_with_local_remotes();
+    auto r = bbsot({"init", "--repository", "acme/shop", "--source-remote", "origin", "--mirror-remote", "platform",
+                    "--hook-url", receiver_->url()});
+    ASSERT_EQ(r.exit_code, 0) << describe(r);
+  }
+
+  json list_json() {
+    auto r = bbsot({"report", "list", "--json"});
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
+    json j = json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r.out;
+    return j.is_discarded() ? json::array() : j;
+  }
+
+  std::unique_ptr<Receiver> receiver_;
+};
+
+TEST_F(CliReport, ListAndDrop) {
+  {
+    auto empty = bbsot({"report", "list"});
+    ASSERT_EQ(empty.exit_code, 0) << describe(empty);
+    EXPECT_TRUE(contains(empty.out, "no push reports")) << empty.out;
+  }
+  git_ok({"checkout", "-q", "-b", "feature"});
+  commit("feature");
+  auto push = git({"push", "origin", "feature"});
+  ASSERT_EQ(push.exit_code, 0) << describe(push);
+  // Wait until the detached deliverer has tried (and failed against the 500s) so it does
+  // not race the drop below.
+  std::string id;
+  bool tried = eventually(
+      [&] {
+        json j = list_json();
+        if (j.size() != 1) return false;
+        id = j[0]["id"];
+        return !j[0]["last_error"].get<std::string>().empty();
+      },
+      15000);
+  ASSERT_FALSE(id.empty()) << "no record after the push:\n" << describe(push);
+  EXPECT_TRUE(tried) << "the deliverer never recorded its failure";
+  EXPECT_FALSE(receiver_->attempts().empty());
+
+  auto list = bbsot({"report", "list"});
+  ASSERT_EQ(list.exit_code, 0) << describe(list);
+  EXPECT_TRUE(contains(list.out, id)) << list.out;
+  EXPECT_TRUE(contains(list.out, "feature")) << list.out;
+  EXPECT_TRUE(contains(list.out, "last error")) << list.out;
+
+  auto no_id = bbsot({"report", "drop"});
+  EXPECT_EQ(no_id.exit_code, 2) << describe(no_id);
+  EXPECT_EQ(list_json().size(), 1u);
+
+  auto unknown = bbsot({"report", "drop", "00000000-0000-4000-8000-000000000000"});
+  EXPECT_EQ(unknown.exit_code, 1) << describe(unknown);
+
+  auto drop = bbsot({"report", "drop", id});
+  ASSERT_EQ(drop.exit_code, 0) << describe(drop);
+  EXPECT_TRUE(contains(drop.out, id)) << drop.out;
+  EXPECT_TRUE(list_json().empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_TRUE(list_json().empty()) << "the dropped report came back";
+  EXPECT_TRUE(contains(bbsot({"report", "list"}).out, "no push reports"));
+}
+
+// ====================================================================== demo
+
+using CliDemo = Cli;
+
+std::string sandbox_of(const std::string& out) {
+  std::smatch m;
+  if (std::regex_search(out, m, std::regex("a sandbox in (\\S+) \\(no account"))) return m[1];
+  return "";
+}
+
+TEST_F(CliDemo, RunsAndCleansUp) {
+  auto t0 = Clock::now();
+  auto r = bbsot({"demo"}, tmp_.path(), {}, 60000);
+  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - t0).count();
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_LT(secs, 60);
+  EXPECT_TRUE(contains(r.out, "refusing to push to 'platform'")) << r.out;
+  EXPECT_TRUE(contains(r.out, "signature verified")) << r.out;
+  EXPECT_TRUE(contains(r.out, "every signature verified")) << r.out;
+  const std::string sandbox = sandbox_of(r.out);
+  ASSERT_FALSE(sandbox.empty()) << r.out;
+  EXPECT_TRUE(sandbox.starts_with(tmp_.path())) << "TMPDIR not honoured: " << sandbox;
+  // Detached deliverers may still be finishing; the sandbox must be gone all the same.
+  EXPECT_TRUE(eventually([&] { return !fs::exists(sandbox); }, 3000)) << sandbox << " left behind";
+}
+
+TEST_F(CliDemo, KeepLeavesTheSandbox) {
+  auto r = bbsot({"demo", "--keep"}, tmp_.path(), {}, 60000);
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  const std::string sandbox = sandbox_of(r.out);
+  ASSERT_FALSE(sandbox.empty()) << r.out;
+  EXPECT_TRUE(fs::exists(sandbox + "/work/.bbsot.yml")) << sandbox;
+  EXPECT_TRUE(contains(r.out, "stays in " + sandbox)) << r.out;
+}
+
+}  // namespace
+}  // namespace bbsot::test
