@@ -1,6 +1,7 @@
 #include "hook_pre_push.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <cstdlib>
 #include <iostream>
 #include <unistd.h>
@@ -116,18 +117,24 @@ Status record_push(const GitRepo& repo, const RepoConfig& cfg, const std::string
   return spawn_detached({join_path(libexec_dir(), "bbsot-deliver"), "watch", r.git_dir, r.id});
 }
 
+// git runs hooks at the top of the work tree (GIT_WORK_TREE when set): .bbsot.yml is
+// found there without starting libgit2, so a repository without bbsot pays nothing more.
+std::string config_path() {
+  if (auto wt = getenv_str("GIT_WORK_TREE")) return join_path(*wt, kRepoConfigName);
+  return kRepoConfigName;
+}
+
 // bbsot's part of the hook. Returns an exit code to stop the push with, or -1 to go on.
 int check_push(const std::vector<std::string>& args, const std::string& stdin_data) {
   const std::string remote = args.size() > 0 ? args[0] : "";
   const std::string url = args.size() > 1 ? args[1] : "";
-  auto repo = GitRepo::open_from_env();
-  if (!repo) return -1;
-  const std::string workdir = repo->workdir();
-  const std::string cfg_path = join_path(workdir, kRepoConfigName);
-  if (workdir.empty() || !path_exists(cfg_path)) return -1;  // bbsot is not set up here
+  const std::string cfg_path = config_path();
+  if (!path_exists(cfg_path)) return -1;  // bbsot is not set up here
   RepoConfig cfg;
   try {
     cfg = load_repo_config(cfg_path);
+    char abs[PATH_MAX];
+    if (::realpath(cfg_path.c_str(), abs)) cfg.path = abs;  // the detached deliverer reads it later
   } catch (const ConfigError& e) {
     print_warning(std::string("bbsot: ") + e.what() + "; this push is not checked");
     for (const auto& h : e.hints()) std::cerr << "hint: " << h << "\n";
@@ -135,6 +142,7 @@ int check_push(const std::vector<std::string>& args, const std::string& stdin_da
   }
   std::vector<std::string> warnings;
   auto lines = parse_push_lines(stdin_data, &warnings);
+  trace("pre-push: " + std::to_string(lines.size()) + " ref lines");
   for (const auto& w : warnings) print_warning("bbsot: " + w);
   const RemoteRole role = classify_remote(remote, url, cfg);
   trace("pre-push: remote " + remote + " is " + to_string(role));
@@ -144,10 +152,17 @@ int check_push(const std::vector<std::string>& args, const std::string& stdin_da
                 << "' anyway; the next sync from Bitbucket overwrites it\n";
       return -1;
     }
-    return refuse_mirror(remote, cfg, remote_with_role(list_remotes(*repo, cfg), RemoteRole::Source), lines);
+    std::string source = cfg.remotes.source;
+    if (auto repo = GitRepo::open_from_env(); repo && source.empty())
+      source = remote_with_role(list_remotes(*repo, cfg), RemoteRole::Source);
+    return refuse_mirror(remote, cfg, source, lines);
   }
   if (role != RemoteRole::Source) return -1;
+  auto repo = GitRepo::open_from_env();
+  if (!repo) return -1;
+  trace("pre-push: repository opened");
   auto changes = analyse_push(*repo, lines, remote);
+  trace("pre-push: analysed");
   if (changes.empty()) return -1;
   if (!env_flag("BBSOT_QUIET")) print_plan(changes, cfg.integration);
   if (cfg.report.enabled && !cfg.integration.hook_url.empty()) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <git2.h>
 #include <map>
+#include <unordered_map>
 
 #include "git_repo.hpp"
 
@@ -118,6 +119,18 @@ std::vector<RefChange> analyse_push(const GitRepo& repo, const std::vector<PushL
   std::vector<RefChange> out;
   git_repository* r = repo.get();
   std::map<std::string, CommitList> memo;  // a push of many refs to one commit walks once
+  // Peeled commits by object id: most refs of a big push point at a few objects.
+  std::unordered_map<std::string, std::pair<bool, git_oid>> peeled;
+  auto peel = [&](const std::string& id, git_oid* out) {
+    auto it = peeled.find(id);
+    if (it == peeled.end()) {
+      git_oid oid{};
+      bool ok = peel_commit(r, id, &oid);
+      it = peeled.emplace(id, std::make_pair(ok, oid)).first;
+    }
+    *out = it->second.second;
+    return it->second.first;
+  };
   for (const auto& l : lines) {
     RefChange c;
     c.ref = l.remote_ref;
@@ -128,8 +141,8 @@ std::vector<RefChange> analyse_push(const GitRepo& repo, const std::vector<PushL
     c.old_id = c.created ? "" : l.remote_id;
     c.new_id = c.closed ? "" : l.local_id;
     git_oid tip, old;
-    const bool have_tip = !c.closed && peel_commit(r, c.new_id, &tip);
-    const bool have_old = !c.created && peel_commit(r, c.old_id, &old);
+    const bool have_tip = !c.closed && peel(c.new_id, &tip);
+    const bool have_old = !c.created && peel(c.old_id, &old);
     if (have_tip) c.new_commit = git_oid_tostr_s(&tip);
     if (have_old) c.old_commit = git_oid_tostr_s(&old);
     if (!c.created && !c.closed) {
