@@ -8,7 +8,9 @@ usage() {
 usage: ./install.sh [--prefix DIR] [--test] [--demo] [--repo DIR] [--template]
 
   --prefix DIR     install under DIR (default: ~/.local); DIR/bin must be on PATH
-  --test           build and run the whole test suite (unit and end-to-end)
+  --test           build and run the whole test suite: unit and end-to-end tests, the same
+                   under AddressSanitizer+UndefinedBehaviorSanitizer, fuzz smoke runs and
+                   static checks (see docs/RELIABILITY.md)
   --demo           run `git bbsot demo` after installing (sandbox, no account needed)
   --repo DIR       run `git bbsot init` in the repository DIR after installing
   --template       set git's init.templateDir so new clones get bbsot's hooks (opt-in)
@@ -38,13 +40,19 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-# Everything the build and the test suite need, as Debian packages.
+# Everything the build needs, as Debian packages; --test adds what the test suite uses.
 packages=(
   g++ cmake make pkg-config git ca-certificates
   libgit2-dev libyaml-cpp-dev libboost-program-options-dev libssl-dev
-  libcurl4-openssl-dev nlohmann-json3-dev libgtest-dev
-  python3 openssl time
+  libcurl4-openssl-dev nlohmann-json3-dev
 )
+if [ "$run_tests" = 1 ]; then
+  # Test doubles (python3, openssl), hook managers (pre-commit; lefthook and husky come
+  # from npm), man pages for `git help`, libFuzzer (clang) and the static checkers.
+  packages+=(libgtest-dev python3 openssl time procps pre-commit man-db
+             clang libclang-rt-14-dev clang-tidy cppcheck)
+  command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -63,12 +71,34 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-cmake -S "$here" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" >/dev/null
+tests=OFF; [ "$run_tests" = 1 ] && tests=ON
+cmake -S "$here" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" -DBBSOT_TESTS="$tests" >/dev/null
 cmake --build "$build_dir" -j "$jobs"
 
 if [ "$run_tests" = 1 ]; then
-  # The whole suite: unit and end-to-end tests (real git, TLS servers on 127.0.0.1).
+  # lefthook and husky for the hook-manager tests, without their install scripts (which
+  # would install hooks into whatever repository npm runs in).
+  if [ ! -x "$build_dir/node_tools/node_modules/.bin/lefthook" ] || [ ! -x "$build_dir/node_tools/node_modules/.bin/husky" ]; then
+    npm install --silent --no-audit --no-fund --ignore-scripts --prefix "$build_dir/node_tools" lefthook@2 husky@9 >/dev/null
+  fi
+  # 1. The whole suite: unit and end-to-end tests (real git, TLS servers on 127.0.0.1).
+  echo "bbsot: running the test suite"
   ctest --test-dir "$build_dir" --output-on-failure -j "$jobs" --timeout 300
+  # 2. The same suite built with AddressSanitizer and UndefinedBehaviorSanitizer.
+  echo "bbsot: running the test suite under ASan+UBSan"
+  cmake -S "$here" -B "$build_dir/sanitize" -DCMAKE_BUILD_TYPE=Debug -DBBSOT_SANITIZE=ON >/dev/null
+  cmake --build "$build_dir/sanitize" -j "$jobs"
+  BBSOT_NODE_TOOLS="$build_dir/node_tools" \
+    ctest --test-dir "$build_dir/sanitize" --output-on-failure -j "$jobs" --timeout 300
+  # 3. Fuzz smoke runs and static checks.
+  if [ -x "$here/tests/fuzz/run.sh" ]; then
+    echo "bbsot: fuzz smoke runs"
+    "$here/tests/fuzz/run.sh" "${BBSOT_FUZZ_SECONDS:-20}" "$build_dir/fuzz"
+  fi
+  if [ -x "$here/tests/static_checks.sh" ]; then
+    echo "bbsot: static checks"
+    "$here/tests/static_checks.sh" "$build_dir/tidy"
+  fi
 fi
 
 cmake --install "$build_dir" >/dev/null
