@@ -241,13 +241,22 @@ int cmd_init(const Args& args) {
       "source-remote", po::value<std::string>(), "NAME: the Bitbucket remote (detected from URLs otherwise)")(
       "report-secret-command", po::value<std::string>(), "command printing the webhook secret")(
       "report-secret-env", po::value<std::string>(), "environment variable holding the webhook secret")(
-      "global", "configure the credential helper in your global git config");
+      "global", "configure the credential helper in your global git config")(
+      "secret", po::value<std::string>(), "refused: use --secret-command or --secret-env")(
+      "token", po::value<std::string>(), "refused: use --token-command or --token-env");
   auto p = parse_args("init", kInitUsage,
                       "Sets this repository up: .bbsot.yml (no secrets), your account (0600 user file),\n"
                       "the credential helper for the Bitbucket URL, and the pre-push and\n"
                       "reference-transaction hooks (existing hooks are kept and chained).",
                       opts, args, 0);
   if (p.help) return kExitOk;
+  // integration:add takes --secret; here a secret on the command line would be readable by
+  // every process on the machine and kept in shell history.
+  for (const char* literal : {"secret", "token"})
+    if (p.vm.count(literal))
+      throw ConfigError(std::string("git bbsot init: --") + literal + " would put the secret on the command line",
+                        {std::string("use --") + literal + "-command '<command that prints it>' or --" + literal +
+                         "-env <VARIABLE>"});
   auto repo = GitRepo::open_from_env();
   if (!repo) throw ConfigError("git bbsot init: " + repo.error(), {"run it inside the repository's work tree"});
   const std::string work = repo->workdir();

@@ -897,3 +897,18 @@ TEST_F(CliDemo, KeepLeavesTheSandbox) {
 
 }  // namespace
 }  // namespace bbsot::test
+
+namespace bbsot::test {
+TEST(CliSecrets, InitRefusesSecretsOnTheCommandLineWithoutEchoingThem) {
+  TempDir tmp;
+  ASSERT_EQ(run({"git", "init", "-q", tmp.path() + "/w"}, isolated_git_env(tmp.path())).exit_code, 0);
+  for (const char* flag : {"--secret", "--token"}) {
+    auto r = run({bin_path("git-bbsot"), "init", flag, "CANARY-cli-secret-77"}, isolated_git_env(tmp.path()),
+                 tmp.path() + "/w");
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("would put the secret on the command line"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("CANARY-cli-secret-77"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out.find("CANARY-cli-secret-77"), std::string::npos);
+  }
+}
+}  // namespace bbsot::test
