@@ -20,7 +20,7 @@ const char kChained[] = "reference-transaction.bbsot-chained";
 bool join(char* out, size_t size, const char* a, const char* b) {
   size_t la = std::strlen(a), lb = std::strlen(b);
   if (la + 1 + lb + 1 > size) return false;
-  std::memcpy(out, a, la);
+  std::memcpy(out, a, la);  // NOLINT(bugprone-not-null-terminated-result): b's copy ends it
   out[la] = '/';
   std::memcpy(out + la + 1, b, lb + 1);
   return true;

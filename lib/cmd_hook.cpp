@@ -52,7 +52,7 @@ int cmd_hook(const Args& args) {
            "hooks directory (see 'git bbsot init' for the snippet for husky, lefthook, pre-commit).\n";
     return args.empty() ? kExitUsage : kExitOk;
   }
-  const std::string name = args[0];
+  const std::string& name = args[0];
   Args rest(args.begin() + 1, args.end());
   if (name == "pre-push") {
     if (rest.empty() && getenv_str("PRE_COMMIT_REMOTE_NAME")) {

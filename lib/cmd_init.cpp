@@ -173,7 +173,7 @@ std::string helper_value() {
   char buf[4096];
   ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
   if (n <= 0) return "bbsot";
-  const std::string path = join_path(dirname_of(std::string(buf, static_cast<size_t>(n))), "git-credential-bbsot");
+  std::string path = join_path(dirname_of(std::string(buf, static_cast<size_t>(n))), "git-credential-bbsot");
   // git runs an absolute helper through the shell: keep it to characters that need no quoting.
   if (path.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+") != std::string::npos ||
       ::access(path.c_str(), X_OK) != 0)

@@ -143,7 +143,7 @@ bool valid_account_url(const std::string& url) {
   auto p = url.find("://");
   if (p == std::string::npos || p == 0) return false;
   std::string host = url.substr(p + 3);
-  host = host.substr(0, host.find('/'));
+  host.resize(std::min(host.size(), host.find('/')));
   return !host.empty() && host.find('@') == std::string::npos &&
          url.find_first_of(" \t\r\n?#") == std::string::npos;
 }

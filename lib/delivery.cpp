@@ -138,7 +138,7 @@ int64_t backoff_seconds(int attempts) {
 }
 
 // Tries one record up to kAttemptsPerRun times with growing pauses; records the outcome.
-bool deliver_one(Outbox& box, PushRecord r, DeliverySummary& sum) {
+bool deliver_one(Outbox& box, const PushRecord& r, DeliverySummary& sum) {
   auto cfg = config_for(r);
   std::string error;
   std::string secret;

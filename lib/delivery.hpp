@@ -38,6 +38,6 @@ DeliverySummary deliver_ready(const std::string& common_dir, bool ignore_backoff
 void disarm_if_idle(const std::string& git_dir);
 
 constexpr int kAttemptsPerRun = 4;
-constexpr int64_t kKeepSentSeconds = 7 * 86400;
+constexpr int64_t kKeepSentSeconds = int64_t{7} * 86400;
 
 }  // namespace bbsot

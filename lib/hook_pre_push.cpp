@@ -87,7 +87,10 @@ int64_t pusher_pid() {
     if (!stat) break;
     auto close = stat->rfind(')');  // the command name may contain spaces and parentheses
     if (close == std::string::npos) break;
-    pid = static_cast<pid_t>(std::atol(stat->c_str() + close + 4));
+    char* end = nullptr;
+    long ppid = std::strtol(stat->c_str() + close + 4, &end, 10);
+    if (end == stat->c_str() + close + 4 || ppid <= 0) break;
+    pid = static_cast<pid_t>(ppid);
   }
   return ::getppid();
 }

@@ -53,7 +53,7 @@ bool loopback_http(const std::string& url) {
   const std::string l = lower(url);
   if (!l.starts_with("http://")) return false;
   std::string rest = l.substr(7);
-  rest = rest.substr(0, rest.find_first_of("/?#"));
+  rest.resize(std::min(rest.size(), rest.find_first_of("/?#")));
   if (rest.find('@') != std::string::npos) return false;
   std::string host;
   if (rest.starts_with("[")) host = rest.substr(0, rest.find(']') + 1);

@@ -1,7 +1,9 @@
 #include "outbox.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <set>
+#include <stdexcept>
 #include <string_view>
 #include <cerrno>
 #include <cstdio>
@@ -36,13 +38,26 @@ std::optional<RecordState> state_from(const std::string& s) {
   return std::nullopt;
 }
 
+// An integer field. nlohmann converts a float to an integer with a plain cast, which is
+// undefined for 1e300: anything but an in-range integer is a malformed record.
+int64_t int_field(const json& j, const char* key, int64_t fallback, int64_t lo = INT64_MIN, int64_t hi = INT64_MAX) {
+  auto it = j.find(key);
+  if (it == j.end()) return fallback;
+  if (!it->is_number_integer()) throw std::invalid_argument(std::string(key) + " is not an integer");
+  if (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
+    throw std::invalid_argument(std::string(key) + " is out of range");
+  int64_t v = it->get<int64_t>();
+  if (v < lo || v > hi) throw std::invalid_argument(std::string(key) + " is out of range");
+  return v;
+}
+
 CommitInfo commit_from(const json& j) {
   CommitInfo c;
   c.hash = j.at("hash").get<std::string>();
   c.author_name = j.value("author_name", "");
   c.author_email = j.value("author_email", "");
-  c.date = j.value("date", int64_t{0});
-  c.tz_offset_min = j.value("tz_offset_min", 0);
+  c.date = int_field(j, "date", 0);
+  c.tz_offset_min = static_cast<int>(int_field(j, "tz_offset_min", 0, INT32_MIN, INT32_MAX));
   c.message = j.value("message", "");
   c.parents = j.value("parents", std::vector<std::string>{});
   return c;
@@ -77,10 +92,34 @@ namespace {
 
 // Records are written by hand rather than through a JSON tree: a push of 10,000 refs is
 // written inside the pre-push hook, and building the tree was most of its cost.
+// Length of the valid UTF-8 sequence at s[i], or 0 when it is not valid.
+size_t utf8_len(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((b(i + k) & 0xc0) != 0x80) return 0;
+  if (n == 2 && c < 0xc2) return 0;                                  // overlong
+  if (n == 3 && c == 0xe0 && b(i + 1) < 0xa0) return 0;              // overlong
+  if (n == 3 && c == 0xed && b(i + 1) >= 0xa0) return 0;             // surrogates
+  if (n == 4 && (c > 0xf4 || (c == 0xf0 && b(i + 1) < 0x90) || (c == 0xf4 && b(i + 1) >= 0x90))) return 0;
+  return n;
+}
+
+// git hands over bytes, not text (a Latin-1 author name, say); JSON must be UTF-8, so an
+// invalid byte becomes U+FFFD rather than making the whole record unreadable.
 void put_string(std::string& out, std::string_view v) {
   static const char* hex = "0123456789abcdef";
   out.push_back('"');
-  for (unsigned char c : v) {
+  for (size_t i = 0; i < v.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(v[i]);
+    if (c >= 0x80) {
+      const size_t n = utf8_len(v, i);
+      if (n == 0) out += "\xef\xbf\xbd";
+      else out.append(v.substr(i, n)), i += n - 1;
+      continue;
+    }
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -212,27 +251,29 @@ Expected<PushRecord> record_from_json(const std::string& text) {
     auto st = state_from(j.at("state").get<std::string>());
     if (!st) return R::failure("unknown state");
     r.state = *st;
-    r.created = j.value("created", int64_t{0});
+    r.created = int_field(j, "created", 0);
     r.remote = j.value("remote", "");
     r.remote_url = j.value("remote_url", "");
     r.git_dir = j.value("git_dir", "");
     r.config_path = j.value("config_path", "");
-    r.pusher_pid = j.value("pusher_pid", int64_t{0});
+    r.pusher_pid = int_field(j, "pusher_pid", 0, 0, INT32_MAX);
     r.actor_name = j.value("actor_name", "");
     r.actor_email = j.value("actor_email", "");
     const json table = j.value("commits", json::object());
     for (const auto& c : j.at("changes")) r.changes.push_back(change_from(c, table));
-    r.attempts = j.value("attempts", 0);
-    r.next_attempt = j.value("next_attempt", int64_t{0});
+    r.attempts = static_cast<int>(int_field(j, "attempts", 0, 0, INT32_MAX));
+    r.next_attempt = int_field(j, "next_attempt", 0);
     r.last_error = j.value("last_error", "");
-    r.sent_at = j.value("sent_at", int64_t{0});
+    r.sent_at = int_field(j, "sent_at", 0);
     return r;
   } catch (const json::exception& e) {
     return R::failure(std::string("missing or mistyped field (") + e.what() + ")");
+  } catch (const std::invalid_argument& e) {
+    return R::failure(std::string("bad field: ") + e.what());
   }
 }
 
-Outbox::Outbox(std::string common_dir) : dir_(join_path(common_dir, "bbsot/outbox")) {}
+Outbox::Outbox(const std::string& common_dir) : dir_(join_path(common_dir, "bbsot/outbox")) {}
 
 std::string Outbox::lock_path() const { return join_path(dirname_of(dir_), "deliver.lock"); }
 

@@ -66,7 +66,7 @@ Expected<PushRecord> record_from_json(const std::string& text);
 class Outbox {
  public:
   // `common_dir`: the repository's common git dir ($GIT_COMMON_DIR).
-  explicit Outbox(std::string common_dir);
+  explicit Outbox(const std::string& common_dir);
   const std::string& dir() const { return dir_; }  // .../bbsot/outbox
   std::string lock_path() const;                    // .../bbsot/deliver.lock
 

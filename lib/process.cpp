@@ -5,9 +5,13 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+extern char** environ;
 
 namespace bbsot {
 
@@ -31,6 +35,7 @@ struct Pipe {
 
 std::vector<char*> to_argv(const std::vector<std::string>& argv) {
   std::vector<char*> out;
+  out.reserve(argv.size() + 1);
   for (const auto& a : argv) out.push_back(const_cast<char*>(a.c_str()));
   out.push_back(nullptr);
   return out;
@@ -55,7 +60,8 @@ std::vector<char*> to_argv(const std::vector<std::string>& argv) {
 bool pump(const ProcessOptions& opts, Pipe& in, Pipe& out, Pipe& err, ProcessResult& res, pid_t pid) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(opts.timeout_ms);
   size_t written = 0;
-  const std::string& data = opts.stdin_data ? *opts.stdin_data : std::string();
+  static const std::string kNoInput;
+  const std::string& data = opts.stdin_data ? *opts.stdin_data : kNoInput;
   if (!opts.stdin_data || data.empty()) {
     if (in.w >= 0) ::close(in.w);
     in.w = -1;
@@ -145,25 +151,30 @@ Expected<ProcessResult> run_shell(const std::string& command, const ProcessOptio
   return run_process({"/bin/sh", "-c", command}, opts);
 }
 
+// posix_spawn (vfork-like in glibc) rather than fork: the hook that starts a deliverer may
+// hold a large heap after a big push, and copying its page tables cost more than the rest.
+// The new session keeps it out of git's process group and terminal; it is reparented to
+// init when the short-lived caller exits.
 Status spawn_detached(const std::vector<std::string>& argv) {
   if (argv.empty()) return Status::failure("no program to start");
-  pid_t pid = ::fork();
-  if (pid < 0) return Status::failure(std::string("cannot fork: ") + std::strerror(errno));
-  if (pid == 0) {
-    ::setsid();
-    if (::fork() != 0) _exit(0);
-    int devnull = ::open("/dev/null", O_RDWR);
-    ::dup2(devnull, 0);
-    ::dup2(devnull, 1);
-    ::dup2(devnull, 2);
-    for (int fd = 3; fd < 1024; ++fd) ::close(fd);
-    auto args = to_argv(argv);
-    ::execv(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawnattr_init(&attr);
+  for (int fd = 0; fd < 3; ++fd) posix_spawn_file_actions_addopen(&fa, fd, "/dev/null", O_RDWR, 0);
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  auto args = to_argv(argv);
+  pid_t pid = 0;
+  int rc = ::posix_spawn(&pid, args[0], &fa, &attr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) return Status::failure("cannot start " + argv[0] + ": " + std::strerror(rc));
   return ok_status();
 }
 

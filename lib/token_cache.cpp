@@ -50,8 +50,13 @@ std::optional<CachedToken> read_cached_token(const std::string& path) {
     t.access_token = j.value("access_token", "");
     t.refresh_token = j.value("refresh_token", "");
     t.scopes = j.value("scopes", "");
-    t.expires_at = j.value("expires_at", int64_t{0});
-    t.obtained_at = j.value("obtained_at", int64_t{0});
+    // Only in-range integers: nlohmann casts a float like 1e300 with undefined behaviour.
+    for (auto [key, field] : {std::pair{"expires_at", &t.expires_at}, std::pair{"obtained_at", &t.obtained_at}}) {
+      auto it = j.find(key);
+      if (it == j.end()) continue;
+      if (!it->is_number_integer() || (it->is_number_unsigned() && it->get<uint64_t>() > INT64_MAX)) return std::nullopt;
+      *field = it->get<int64_t>();
+    }
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;  // a hand-edited or truncated cache is simply a miss
   }

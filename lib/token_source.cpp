@@ -25,7 +25,7 @@ R request_token(const Account& a, const UserConfig& cfg, const std::string& secr
   req.ca_file = ca_file_for(cfg, a.token_url);
   req.connect_timeout_ms = cfg.connect_timeout_ms;
   req.timeout_ms = cfg.timeout_ms;
-  req.max_response_bytes = 64 * 1024;
+  req.max_response_bytes = size_t{64} * 1024;
   trace("token: POST " + a.token_url + " grant_type=" + form.front().second);
   auto resp = http_request(req);
   if (!resp) return R::failure(resp.error());

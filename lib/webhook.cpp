@@ -377,7 +377,7 @@ std::string hmac_sha256_hex(const std::string& key, const std::string& data) {
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len);
   static const char* hex = "0123456789abcdef";
   std::string out;
-  out.reserve(len * 2);
+  out.reserve(static_cast<size_t>(len) * 2);
   for (unsigned int i = 0; i < len; ++i) {
     out += hex[mac[i] >> 4];
     out += hex[mac[i] & 15];

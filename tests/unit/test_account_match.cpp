@@ -10,7 +10,7 @@ Account cloud(const std::string& url) {
   Account a;
   a.url = url;
   a.type = BitbucketType::Cloud;
-  a.key = "k";
+  a.key = "consumer-key";
   return a;
 }
 
