@@ -93,11 +93,11 @@ if [ "$run_tests" = 1 ]; then
   # 3. Fuzz smoke runs and static checks.
   if [ -x "$here/tests/fuzz/run.sh" ]; then
     echo "bbsot: fuzz smoke runs"
-    "$here/tests/fuzz/run.sh" "${BBSOT_FUZZ_SECONDS:-20}" "$build_dir/fuzz"
+    JOBS="$jobs" "$here/tests/fuzz/run.sh" "${BBSOT_FUZZ_SECONDS:-20}" "$build_dir/fuzz"
   fi
   if [ -x "$here/tests/static_checks.sh" ]; then
     echo "bbsot: static checks"
-    "$here/tests/static_checks.sh" "$build_dir/tidy"
+    JOBS="$jobs" "$here/tests/static_checks.sh" "$build_dir/tidy"
   fi
 fi
 

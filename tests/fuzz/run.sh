@@ -25,7 +25,7 @@ if [[ ! -f $build/CMakeCache.txt ]]; then
   CC=${CC:-clang} CXX=${CXX:-clang++} cmake -S "$root" -B "$build" -DBBSOT_FUZZ=ON -DBBSOT_TESTS=OFF \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi
-cmake --build "$build" -j1 --target bbsot_fuzzers
+cmake --build "$build" -j "${JOBS:-1}" --target bbsot_fuzzers
 
 if (( $# > 0 )); then
   targets=("$@")
