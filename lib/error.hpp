@@ -32,8 +32,8 @@ class Error : public std::runtime_error {
 // A configuration or usage problem: exit code 2.
 class ConfigError : public Error {
  public:
-  explicit ConfigError(std::string message, std::vector<std::string> hints = {})
-      : Error(std::move(message), kExitUsage, std::move(hints)) {}
+  explicit ConfigError(const std::string& message, std::vector<std::string> hints = {})
+      : Error(message, kExitUsage, std::move(hints)) {}
 };
 
 // A value or a one-line failure message.
