@@ -17,15 +17,19 @@ std::string hooks_dir_from_argv0(const char* argv0) {
 }
 
 std::string read_all_stdin(size_t max_bytes) {
+  // Read straight into the string, growing it geometrically: no intermediate copies.
   std::string out;
-  char buf[65536];
+  size_t used = 0;
+  out.resize(1 << 16);
   for (;;) {
-    ssize_t n = ::read(0, buf, sizeof buf);
+    if (used == out.size()) out.resize(out.size() * 2);
+    ssize_t n = ::read(0, out.data() + used, out.size() - used);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-    if (out.size() > max_bytes) break;
+    used += static_cast<size_t>(n);
+    if (used > max_bytes) break;
   }
+  out.resize(used);
   return out;
 }
 

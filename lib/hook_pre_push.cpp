@@ -33,7 +33,7 @@ bool env_flag(const char* name) {
 std::vector<std::string> pushed_branches(const std::vector<PushLine>& lines) {
   std::vector<std::string> out;
   for (const auto& l : lines)
-    if (l.remote_ref.starts_with("refs/heads/") && !is_null_id(l.local_id)) out.push_back(l.remote_ref.substr(11));
+    if (l.remote_ref.starts_with("refs/heads/") && !is_null_id(l.local_id)) out.emplace_back(l.remote_ref.substr(11));
   return out;
 }
 

@@ -113,6 +113,16 @@ void put_string(std::string& out, std::string_view v) {
   static const char* hex = "0123456789abcdef";
   out.push_back('"');
   for (size_t i = 0; i < v.size(); ++i) {
+    // Plain printable ASCII, the bulk of every record, is copied in one go.
+    size_t run = i;
+    while (run < v.size() && static_cast<unsigned char>(v[run]) >= 0x20 && static_cast<unsigned char>(v[run]) < 0x80 &&
+           v[run] != '"' && v[run] != '\\')
+      ++run;
+    if (run > i) {
+      out.append(v.data() + i, run - i);
+      i = run - 1;
+      continue;
+    }
     const unsigned char c = static_cast<unsigned char>(v[i]);
     if (c >= 0x80) {
       const size_t n = utf8_len(v, i);

@@ -11,7 +11,7 @@ namespace bbsot {
 
 namespace {
 
-bool hex_id(const std::string& s) {
+bool hex_id(std::string_view s) {
   return (s.size() == 40 || s.size() == 64) &&
          std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
@@ -82,12 +82,13 @@ CommitList new_commits(git_repository* repo, const git_oid& tip, const git_oid* 
 
 }  // namespace
 
-bool is_null_id(const std::string& id) {
+bool is_null_id(std::string_view id) {
   return !id.empty() && std::all_of(id.begin(), id.end(), [](char c) { return c == '0'; });
 }
 
 std::vector<PushLine> parse_push_lines(const std::string& text, std::vector<std::string>* warnings) {
   std::vector<PushLine> out;
+  out.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
   size_t pos = 0, lineno = 0;
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
@@ -97,12 +98,12 @@ std::vector<PushLine> parse_push_lines(const std::string& text, std::vector<std:
     ++lineno;
     if (line.empty()) continue;
     PushLine p;
-    std::string* fields[] = {&p.local_ref, &p.local_id, &p.remote_ref, &p.remote_id};
+    std::string_view* fields[] = {&p.local_ref, &p.local_id, &p.remote_ref, &p.remote_id};
     size_t n = 0, start = 0;
     for (; n < 4 && start <= line.size(); ++n) {
       size_t sp = n < 3 ? line.find(' ', start) : line.size();
       if (sp == std::string_view::npos) break;
-      *fields[n] = std::string(line.substr(start, sp - start));
+      *fields[n] = line.substr(start, sp - start);
       start = sp + 1;
     }
     if (n != 4 || !hex_id(p.local_id) || !hex_id(p.remote_id) || !p.remote_ref.starts_with("refs/") ||
@@ -117,6 +118,7 @@ std::vector<PushLine> parse_push_lines(const std::string& text, std::vector<std:
 
 std::vector<RefChange> analyse_push(const GitRepo& repo, const std::vector<PushLine>& lines, const std::string& remote) {
   std::vector<RefChange> out;
+  out.reserve(lines.size());
   git_repository* r = repo.get();
   std::map<std::string, CommitList> memo;  // a push of many refs to one commit walks once
   // Peeled commits by object id: most refs of a big push point at a few objects.
@@ -133,13 +135,13 @@ std::vector<RefChange> analyse_push(const GitRepo& repo, const std::vector<PushL
   };
   for (const auto& l : lines) {
     RefChange c;
-    c.ref = l.remote_ref;
+    c.ref = std::string(l.remote_ref);
     if (!c.ref.starts_with("refs/heads/") && !c.ref.starts_with("refs/tags/")) continue;
     c.is_tag = c.ref.starts_with("refs/tags/");
     c.created = is_null_id(l.remote_id);
     c.closed = is_null_id(l.local_id);
-    c.old_id = c.created ? "" : l.remote_id;
-    c.new_id = c.closed ? "" : l.local_id;
+    c.old_id = c.created ? std::string() : std::string(l.remote_id);
+    c.new_id = c.closed ? std::string() : std::string(l.local_id);
     git_oid tip, old;
     const bool have_tip = !c.closed && peel(c.new_id, &tip);
     const bool have_old = !c.created && peel(c.old_id, &old);

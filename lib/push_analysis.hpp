@@ -3,6 +3,7 @@
 // the new commits, as Bitbucket reports them in its push webhooks.
 #pragma once
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config.hpp"
@@ -13,8 +14,10 @@ namespace bbsot {
 
 class GitRepo;
 
+// Views into the hook's stdin text, which outlives them: a push of 100,000 refs is parsed
+// without an allocation per field.
 struct PushLine {
-  std::string local_ref, local_id, remote_ref, remote_id;
+  std::string_view local_ref, local_id, remote_ref, remote_id;
 };
 
 constexpr size_t kMaxCommitsPerChange = 5;  // Bitbucket's own limit in repo:push
@@ -23,7 +26,7 @@ constexpr size_t kMaxCommitsPerChange = 5;  // Bitbucket's own limit in repo:pus
 // Malformed lines are skipped and described in `warnings` (never fatal: a push is not
 // blocked by bbsot's failure to understand it).
 std::vector<PushLine> parse_push_lines(const std::string& text, std::vector<std::string>* warnings);
-bool is_null_id(const std::string& id);
+bool is_null_id(std::string_view id);
 
 // Branch and tag updates only; other refs (notes, ...) are not reported by Bitbucket.
 std::vector<RefChange> analyse_push(const GitRepo& repo, const std::vector<PushLine>& lines,

@@ -36,7 +36,7 @@ bool has_control(const std::string& s) {
   return false;
 }
 
-bool hex_or_null(const std::string& id) {
+bool hex_or_null(std::string_view id) {
   if (id.size() != 40 && id.size() != 64) return false;
   for (char c : id)
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
