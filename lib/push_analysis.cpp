@@ -111,7 +111,7 @@ std::vector<PushLine> parse_push_lines(const std::string& text, std::vector<std:
       if (warnings) warnings->push_back("ignoring malformed pre-push line " + std::to_string(lineno));
       continue;
     }
-    out.push_back(std::move(p));
+    out.push_back(p);
   }
   return out;
 }
