@@ -44,9 +44,8 @@ class Sandbox {
 };
 
 std::string self_exe() {
-  char buf[4096];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "git-bbsot";
+  std::string self = self_exe_path();
+  return self.empty() ? "git-bbsot" : self;
 }
 
 // Runs a step the way a user would type it, showing the command and what it printed.

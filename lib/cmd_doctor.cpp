@@ -40,11 +40,6 @@ std::string mode_of(const std::string& path) {
   return buf;
 }
 
-std::string account_url_for(const IntegrationConfig& in) {
-  if (in.type == BitbucketType::Server) return in.url;
-  return in.url + "/" + in.repository.substr(0, in.repository.find('/'));
-}
-
 CredentialRequest request_for(const IntegrationConfig& in) {
   CredentialRequest req;
   req.protocol = "https";
@@ -84,7 +79,7 @@ void check_hooks(Doctor& d, const std::string& work) {
 }
 
 void check_credentials(Doctor& d, const RepoConfig& cfg, const UserConfig& ucfg, const std::string& work) {
-  const std::string url = account_url_for(cfg.integration);
+  const std::string url = integration_account_url(cfg.integration);
   const std::string helper = git_out({"config", "--get-urlmatch", "credential.helper", url + "/x.git"}, work);
   const std::string helpers = git_out({"config", "--get-all", "credential." + url + ".helper"}, work);
   if (helper.find("bbsot") == std::string::npos && helpers.find("bbsot") == std::string::npos)

@@ -125,11 +125,6 @@ void add_mirror_remote(const std::string& spec, RepoConfig& cfg, const std::stri
   cfg.remotes.mirror = name;
 }
 
-std::string account_url(const IntegrationConfig& in) {
-  if (in.type == BitbucketType::Server) return in.url;
-  return in.url + "/" + in.repository.substr(0, in.repository.find('/'));
-}
-
 // The user's account, when flags describe one. Literal secrets are not accepted on the
 // command line: argv is visible to every user of the machine.
 bool update_account(const ParsedArgs& p, const IntegrationConfig& in, std::vector<std::string>& done) {
@@ -137,7 +132,7 @@ bool update_account(const ParsedArgs& p, const IntegrationConfig& in, std::vecto
   if (key.empty() && username.empty()) return false;
   Account a;
   a.type = in.type;
-  a.url = account_url(in);
+  a.url = integration_account_url(in);
   if (in.type == BitbucketType::Cloud) {
     if (key.empty()) throw ConfigError("git bbsot init: a Bitbucket Cloud account needs --key (the OAuth consumer key)");
     a.key = key;
@@ -170,10 +165,9 @@ bool update_account(const ParsedArgs& p, const IntegrationConfig& in, std::vecto
 // The helper by absolute path: `bbsot` alone makes git start a second git process to find
 // git-credential-bbsot on PATH, which costs more than the helper itself (docs/BENCHMARKS.md).
 std::string helper_value() {
-  char buf[4096];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return "bbsot";
-  std::string path = join_path(dirname_of(std::string(buf, static_cast<size_t>(n))), "git-credential-bbsot");
+  const std::string self = self_exe_path();
+  if (self.empty()) return "bbsot";
+  std::string path = join_path(dirname_of(self), "git-credential-bbsot");
   // git runs an absolute helper through the shell: keep it to characters that need no quoting.
   if (path.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+") != std::string::npos ||
       ::access(path.c_str(), X_OK) != 0)
@@ -285,7 +279,7 @@ int cmd_init(const Args& args) {
     done.push_back(std::string(existed ? "updated " : "wrote ") + cfg_path + " (commit it to share it with your team)");
   }
   const bool has_account = update_account(p, cfg.integration, done);
-  const std::string url = account_url(cfg.integration);
+  const std::string url = integration_account_url(cfg.integration);
   bool known = has_account;
   for (const auto& a : load_user_config(user_config_path()).accounts) known = known || a.url == url;
   if (known) configure_helper(url, p.vm.count("global") > 0, work, done);

@@ -236,6 +236,11 @@ UserConfig parse_user_config(const std::string& text, const std::string& file) {
   return cfg;
 }
 
+std::string integration_account_url(const IntegrationConfig& in) {
+  if (in.type == BitbucketType::Server) return in.url;
+  return in.url + "/" + in.repository.substr(0, in.repository.find('/'));
+}
+
 UserConfig load_user_config(const std::string& path) {
   if (!path_exists(path)) {
     UserConfig empty;

@@ -77,6 +77,10 @@ constexpr const char* kCloudUrl = "https://bitbucket.org";
 constexpr const char* kCloudTokenUrl = "https://bitbucket.org/site/oauth2/access_token";
 constexpr const char* kRepoConfigName = ".bbsot.yml";
 
+// The account URL that answers for the integration's repository: the Server base URL, or
+// https://bitbucket.org/<workspace> for Cloud (what init writes and doctor checks).
+std::string integration_account_url(const IntegrationConfig& in);
+
 // Throws ConfigError. A missing user file yields an empty config (no accounts).
 UserConfig load_user_config(const std::string& path);
 UserConfig parse_user_config(const std::string& text, const std::string& path_for_messages);

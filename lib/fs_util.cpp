@@ -101,12 +101,17 @@ std::string user_cache_dir() {
 
 namespace bbsot {
 
-std::string libexec_dir() {
-  if (auto env = getenv_str("BBSOT_LIBEXEC_DIR")) return *env;
+std::string self_exe_path() {
   char buf[4096];
   ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return "";
-  std::string dir = dirname_of(std::string(buf, static_cast<size_t>(n)));
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+}
+
+std::string libexec_dir() {
+  if (auto env = getenv_str("BBSOT_LIBEXEC_DIR")) return *env;
+  const std::string self = self_exe_path();
+  if (self.empty()) return "";
+  std::string dir = dirname_of(self);
   if (basename_of(dir) == "hooks") return dirname_of(dir);  // .../libexec/bbsot/hooks
   if (basename_of(dir) == "bbsot") return dir;               // .../libexec/bbsot
   return join_path(dirname_of(dir), "libexec/bbsot");         // .../bin

@@ -29,4 +29,6 @@ namespace bbsot {
 // The directory of bbsot's private programs: $BBSOT_LIBEXEC_DIR, else
 // <dir of this executable>/../libexec/bbsot (bin/ and libexec/bbsot/hooks/ both work).
 std::string libexec_dir();
+// This program's own path (/proc/self/exe), or "" when it cannot be read.
+std::string self_exe_path();
 }  // namespace bbsot
