@@ -61,17 +61,54 @@ bool loopback_http(const std::string& url) {
   return host == "localhost" || host == "[::1]" || host.starts_with("127.");
 }
 
-std::string describe(CURLcode rc, const char* errbuf, const std::string& url, bool overflow, size_t limit) {
+// OpenSSL's X509_V_ERR_* values as CURLINFO_SSL_VERIFYRESULT reports them; spelled out here
+// so this file does not depend on OpenSSL's headers (libcurl may use another TLS backend).
+constexpr long kCertNotYetValid = 9;
+constexpr long kCertHasExpired = 10;
+
+std::string tls_failure(const std::string& url, const std::string& detail, long verify_result) {
+  // Both are judged by this machine's clock: a wrong clock is the usual cause, so say so.
+  if (verify_result == kCertNotYetValid)
+    return "TLS verification failed for " + url + ": its certificate is not yet valid by this machine's clock" +
+           " (check this machine's date and time; " + detail + ")";
+  if (verify_result == kCertHasExpired)
+    return "TLS verification failed for " + url + ": its certificate has expired by this machine's clock" +
+           " (if it should still be valid, check this machine's date and time; " + detail + ")";
+  return "TLS verification failed for " + url + " (" + detail + ")";
+}
+
+bool mentions(const std::string& haystack, const char* needle) {
+  return lower(haystack).find(needle) != std::string::npos;
+}
+
+std::string describe(CURLcode rc, const char* errbuf, const std::string& url, bool overflow, size_t limit,
+                     long verify_result) {
   if (overflow) return "the answer from " + url + " is larger than " + std::to_string(limit) + " bytes";
   std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
-  while (!detail.empty() && detail.back() == '\n') detail.pop_back();
+  while (!detail.empty() && (detail.back() == '\n' || detail.back() == '\r')) detail.pop_back();
   switch (rc) {
     case CURLE_OPERATION_TIMEDOUT: return "no answer from " + url + " in time (" + detail + ")";
     case CURLE_COULDNT_CONNECT: return "cannot connect to " + url + " (" + detail + ")";
     case CURLE_COULDNT_RESOLVE_HOST: return "cannot resolve the host of " + url;
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
-      return "TLS verification failed for " + url + " (" + detail + ")";
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+      return tls_failure(url, detail, verify_result);
+    case CURLE_SSL_CONNECT_ERROR:
+      return "the TLS handshake with " + url + " failed (" + detail + ")";
+    case CURLE_RECV_ERROR:
+      // TLS libraries report a peer that vanished without close_notify here too.
+      if (mentions(detail, "reset"))
+        return "the connection to " + url + " was reset while reading the answer (" + detail + ")";
+      return "the connection to " + url + " broke while reading the answer (" + detail + ")";
+    case CURLE_SEND_ERROR:
+      return "the connection to " + url + " broke while sending the request (" + detail + ")";
+    case CURLE_PARTIAL_FILE:
+      return "the answer from " + url + " was cut short: the server closed the connection before sending the whole body (" +
+             detail + ")";
+    case CURLE_GOT_NOTHING: return url + " closed the connection without answering";
     default: return "request to " + url + " failed (" + detail + ")";
   }
 }
@@ -132,9 +169,11 @@ R http_request(const HttpRequest& req) {
 
   CURLcode rc = curl_easy_perform(curl);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp.status);
+  long verify_result = 0;  // X509_V_OK
+  curl_easy_getinfo(curl, CURLINFO_SSL_VERIFYRESULT, &verify_result);
   curl_slist_free_all(headers);
   curl_easy_cleanup(curl);
-  if (rc != CURLE_OK) return R::failure(describe(rc, errbuf, req.url, sink.overflow, req.max_response_bytes));
+  if (rc != CURLE_OK) return R::failure(describe(rc, errbuf, req.url, sink.overflow, req.max_response_bytes, verify_result));
   return resp;
 }
 

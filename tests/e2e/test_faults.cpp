@@ -9,7 +9,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <regex>
 
 #include "sandbox.hpp"
 
@@ -71,10 +74,11 @@ class TokenFaults : public ::testing::Test {
                0600);
   }
 
-  RunResult get() {
+  RunResult get(const Env& extra = {}) {
     Env e = isolated_git_env(home);
     e["XDG_CACHE_HOME"] = home + "/.cache";
     e["BBSOT_TRACE"] = tmp.path() + "/trace.log";
+    for (const auto& [k, v] : extra) e[k] = v;
     return run({bin_path("git-credential-bbsot"), "get"}, e, tmp.path(), "protocol=https\nhost=bb.test\npath=acme/r.git\n",
                20000);
   }
@@ -89,6 +93,20 @@ class TokenFaults : public ::testing::Test {
     for (const auto& f : cached) EXPECT_EQ(f.find(".json"), std::string::npos) << "cached after a failure: " << f;
   }
 };
+
+// The value of `key=` in a credential answer; -1 when absent.
+long long answer_field(const std::string& out, const std::string& key) {
+  std::smatch m;
+  if (!std::regex_search(out, m, std::regex("(^|\n)" + key + "=([0-9]+)\n"))) return -1;
+  return std::stoll(m[2]);
+}
+
+std::string answer_password(const std::string& out) {
+  std::smatch m;
+  return std::regex_search(out, m, std::regex("(^|\n)password=([^\n]*)\n")) ? std::string(m[2]) : "";
+}
+
+const char* const kFakeTimeLib = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 
 }  // namespace
 
@@ -151,6 +169,59 @@ TEST_F(TokenFaults, ExpiredCachedTokenIsNotUsed) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(oauth.count(), 2);
   EXPECT_NE(r.out.find(oauth.tokens().back()), std::string::npos);
+}
+
+TEST_F(TokenFaults, ResetMidBody) {
+  OAuthServer oauth(tmp.path() + "/oauth", ca, "consumer-key-1", kSecret);
+  oauth.mode("reset");
+  config(oauth.url(), ca.ca);
+  auto t = std::chrono::steady_clock::now();
+  expect_clean_failure(get(), "was reset while reading the answer");
+  EXPECT_LT(ms_since(t), 5000);
+  EXPECT_GE(oauth.count(), 1) << "the server saw the request";
+}
+
+TEST_F(TokenFaults, BodyShorterThanContentLength) {
+  OAuthServer oauth(tmp.path() + "/oauth", ca, "consumer-key-1", kSecret);
+  oauth.mode("short_body");
+  config(oauth.url(), ca.ca);
+  auto t = std::chrono::steady_clock::now();
+  expect_clean_failure(get(), "was cut short");
+  EXPECT_LT(ms_since(t), 5000);
+}
+
+// Our clock 3 h behind the server's: expiry comes from our clock + expires_in, so the token
+// is neither thrown away as stale nor kept past its life.
+TEST_F(TokenFaults, ServerClockAheadDoesNotChangeExpiryOrCaching) {
+  OAuthServer oauth(tmp.path() + "/oauth", ca, "consumer-key-1", kSecret);
+  oauth.date_offset(3 * 3600);
+  config(oauth.url(), ca.ca);
+  const long long before = std::time(nullptr);
+  auto first = get();
+  const long long after = std::time(nullptr);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto second = get();
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(oauth.count(), 1) << "the second fill should use the cached token";
+  EXPECT_EQ(answer_password(first.out), answer_password(second.out));
+  EXPECT_FALSE(answer_password(first.out).empty()) << first.out.size();
+  const long long expiry = answer_field(first.out, "password_expiry_utc");
+  EXPECT_GE(expiry, before + 7200 - 5) << "expiry must come from our clock, not the server's Date";
+  EXPECT_LE(expiry, after + 7200 + 5) << "expiry must come from our clock, not the server's Date";
+  EXPECT_EQ(answer_field(second.out, "password_expiry_utc"), expiry);
+}
+
+// Our clock two days behind: the server's certificate is not valid yet by it. The user must
+// learn that the clock, not the server, is the likely culprit.
+TEST_F(TokenFaults, ClockTwoDaysBehindSaysCertificateNotYetValid) {
+  if (::access(kFakeTimeLib, R_OK) != 0) GTEST_SKIP() << kFakeTimeLib << " is missing (apt-get install faketime)";
+  OAuthServer oauth(tmp.path() + "/oauth", ca, "consumer-key-1", kSecret);
+  config(oauth.url(), ca.ca);
+  auto r = get({{"LD_PRELOAD", kFakeTimeLib}, {"FAKETIME", "-2d"}, {"FAKETIME_DONT_FAKE_MONOTONIC", "1"}});
+  expect_clean_failure(r, "not yet valid");
+  EXPECT_NE(r.err.find("this machine's"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("clock"), std::string::npos) << r.err;
+  EXPECT_EQ(oauth.count(), 0) << "no request may follow a failed handshake";
 }
 
 namespace {
@@ -275,6 +346,74 @@ TEST_F(ReportFaults, UnwritableOutboxDoesNotStopThePush) {
   EXPECT_EQ(push.exit_code, 0) << push.err;
   EXPECT_NE(push.err.find("could not record this push"), std::string::npos) << push.err;
   EXPECT_EQ(git({"ls-remote", "origin", "main"}).out.size() > 0, true);
+}
+
+// As root, modes do not stop writes: make the outbox a read-only bind mount of itself when
+// mounting is allowed; as another user, chmod is enough.
+TEST_F(ReportFaults, ReadOnlyOutboxDoesNotStopThePush) {
+  Receiver recv(tmp.path() + "/recv");
+  bbsot_yml(recv.url());
+  const std::string outbox = work + "/.git/bbsot/outbox";
+  ::mkdir((work + "/.git/bbsot").c_str(), 0700);
+  ::mkdir(outbox.c_str(), 0700);
+  // Constructed in place (never copied), so only the guard in the optional undoes anything.
+  struct Unmount {
+    std::string p;
+    explicit Unmount(std::string path) : p(std::move(path)) {}
+    Unmount(const Unmount&) = delete;
+    ~Unmount() {
+      if (run({"umount", p}).exit_code != 0) run({"umount", "-l", p});
+    }
+  };
+  struct Rechmod {
+    std::string p;
+    explicit Rechmod(std::string path) : p(std::move(path)) {}
+    Rechmod(const Rechmod&) = delete;
+    ~Rechmod() { ::chmod(p.c_str(), 0700); }
+  };
+  std::optional<Unmount> unmount;
+  std::optional<Rechmod> rechmod;
+  std::string why;
+  if (::geteuid() == 0) {
+    if (run({"mount", "--bind", outbox, outbox}).exit_code != 0)
+      GTEST_SKIP() << "cannot bind-mount here (needs privileges)";
+    unmount.emplace(outbox);
+    auto ro = run({"mount", "-o", "remount,ro,bind", outbox});
+    if (ro.exit_code != 0) GTEST_SKIP() << "cannot remount read-only here: " << ro.err;
+    why = "Read-only file system";
+  } else {
+    ASSERT_EQ(::chmod(outbox.c_str(), 0500), 0);
+    rechmod.emplace(outbox);
+    why = "Permission denied";
+  }
+  ASSERT_NE(::access(outbox.c_str(), W_OK), 0) << "the outbox is still writable";
+  commit("one");
+  auto t = std::chrono::steady_clock::now();
+  auto push = git({"push", "origin", "main"});
+  EXPECT_EQ(push.exit_code, 0) << push.err;
+  EXPECT_LT(ms_since(t), 10000);
+  EXPECT_NE(push.err.find("could not record this push"), std::string::npos) << push.err;
+  EXPECT_NE(push.err.find(why), std::string::npos) << "the reason should be given: " << push.err;
+  EXPECT_TRUE(records().empty());
+  std::vector<std::string> files;
+  all_files(outbox, files);
+  EXPECT_TRUE(files.empty()) << files.size() << " files, first " << (files.empty() ? "" : files[0]);
+  EXPECT_FALSE(git({"ls-remote", "origin", "main"}).out.empty()) << "the push itself went through";
+}
+
+// Token expiry is computed from our clock, so doctor compares it with the hook_url server's.
+TEST_F(ReportFaults, DoctorWarnsWhenThisClockIsBehindTheServers) {
+  Receiver recv(tmp.path() + "/recv");
+  bbsot_yml(recv.url());
+  auto in_sync = run({bin_path("git-bbsot"), "doctor"}, env(), work);
+  EXPECT_TRUE(std::regex_search(in_sync.out, std::regex("(^|\n)ok +clock: "))) << in_sync.out << in_sync.err;
+  recv.date_offset(3 * 3600);  // the server is 3 h ahead: our clock is 3 h behind
+  auto behind = run({bin_path("git-bbsot"), "doctor"}, env(), work);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(behind.out, m, std::regex("(^|\n)warn +clock: this machine's clock is (-?[0-9]+) s off")))
+      << behind.out;
+  EXPECT_NEAR(std::stoll(m[2]), 3 * 3600, 60) << behind.out;
+  EXPECT_NE(behind.out.find("time synchronisation"), std::string::npos) << behind.out;
 }
 
 TEST_F(ReportFaults, CorruptRecordIsSetAsideNotDeleted) {

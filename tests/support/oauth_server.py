@@ -7,6 +7,8 @@ The state directory is the test's window into the server:
   tokens        every access token issued, one per line (the git double trusts these)
   requests.log  one line per request: grant type, whether client auth was OK, status
   mode          read at every request to inject failures (see MODES below)
+  date_offset   seconds added to the Date header (re-read per request): 10800 plays a
+                server whose clock is 3 h ahead, i.e. a client clock 3 h behind
 Secrets never appear in argv, logs or stderr.
 """
 import argparse
@@ -17,6 +19,7 @@ import os
 import secrets
 import socket
 import ssl
+import struct
 import sys
 import threading
 import time
@@ -27,6 +30,8 @@ TOKEN_PATH = "/site/oauth2/access_token"
 MAX_BODY = 1 << 20
 BIG_BODY_BYTES = 50 * 1024 * 1024
 # ok | invalid_client | 500 | 503 | slow | malformed | missing_token | expires_in=N | big
+# | reset (full Content-Length, part of the body, then TCP RST)
+# | short_body (Content-Length larger than the body, then a clean close)
 DEFAULT_EXPIRES_IN = 7200
 SLOW_SECONDS = 30
 
@@ -89,6 +94,13 @@ class State:
         except OSError:
             return "ok"
 
+    def date_offset(self):
+        try:
+            with open(os.path.join(self.dir, "date_offset")) as f:
+                return int(f.read().strip() or 0)
+        except (OSError, ValueError):
+            return 0
+
     def note_request(self):
         with self.lock:
             self.count += 1
@@ -131,6 +143,12 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):
         pass  # the default line is noisy; requests.log and log() say what matters
 
+    def date_time_string(self, timestamp=None):
+        # Our clock shifted by date_offset: the client must not trust this header for expiry.
+        if timestamp is None:
+            timestamp = time.time()
+        return super().date_time_string(timestamp + self.server.state.date_offset())
+
     # -- responses ---------------------------------------------------------
     def send_bytes(self, status, body, content_type="application/json", extra=None):
         self.send_response(status)
@@ -160,6 +178,35 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(chunk[:n])
             pad -= n
         self.wfile.write(tail)
+
+    def send_partial(self, body, cut):
+        """200 announcing all of `body` but sending only body[:cut]; the caller ends the connection."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body[:cut])
+        self.wfile.flush()
+        self.close_connection = True
+
+    def reset_connection(self):
+        # SO_LINGER {on, 0}: close() discards unsent data and sends RST instead of FIN.
+        sock = self.connection
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        socket.socket.close(sock)
+
+    def close_cleanly(self):
+        # TLS close_notify, then FIN: the body is short, but the connection ended properly.
+        sock = self.connection
+        try:
+            sock.settimeout(2)
+            if isinstance(sock, ssl.SSLSocket):
+                sock = sock.unwrap()
+            sock.shutdown(socket.SHUT_RDWR)
+        except (OSError, ValueError):
+            pass
+        socket.socket.close(self.connection)
 
     # -- request handling ------------------------------------------------------
     def do_GET(self):
@@ -254,6 +301,17 @@ class Handler(BaseHTTPRequestHandler):
         if mode == "big":
             self.send_big()
             return "200-big"
+        if mode in ("reset", "short_body"):
+            # A real-looking token body, never recorded: the client must not get to use it.
+            access, refresh = st.issue(record=False)
+            body = json.dumps({"access_token": access, "token_type": "bearer",
+                               "expires_in": DEFAULT_EXPIRES_IN, "refresh_token": refresh}).encode()
+            self.send_partial(body, len(body) // 2)
+            if mode == "reset":
+                self.reset_connection()
+            else:
+                self.close_cleanly()
+            return "200-" + mode
         expires_in = DEFAULT_EXPIRES_IN
         if mode.startswith("expires_in="):
             try:

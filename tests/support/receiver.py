@@ -8,6 +8,8 @@ exactly the deliveries a sender may consider done. With --state-dir, every reque
 (whatever the mode) is also appended to <state-dir>/attempts.log as {"path","mode"}, and
 <state-dir>/mode (re-read per request) injects failures: ok | 500 | slow (sleep 30 s,
 then 200 without logging) | close (drop the connection without answering).
+<state-dir>/date_offset (seconds, re-read per request) shifts the Date header sent, to play
+a server whose clock is ahead (positive) or behind (negative) this machine's.
 """
 import argparse
 import json
@@ -58,6 +60,21 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, fmt, *args):
         pass
+
+    def date_time_string(self, timestamp=None):
+        if timestamp is None:
+            timestamp = time.time()
+        return super().date_time_string(timestamp + self.date_offset())
+
+    def date_offset(self):
+        d = self.server.opts.state_dir
+        if not d:
+            return 0
+        try:
+            with open(os.path.join(d, "date_offset")) as f:
+                return int(f.read().strip() or 0)
+        except (OSError, ValueError):
+            return 0
 
     def mode(self):
         d = self.server.opts.state_dir

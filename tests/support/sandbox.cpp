@@ -307,6 +307,9 @@ OAuthServer::OAuthServer(const std::string& dir, const TestCA& ca, std::string c
       }()) {}
 
 void OAuthServer::mode(const std::string& m) { write_file(state_dir_ + "/mode", m + "\n"); }
+void OAuthServer::date_offset(long seconds) {
+  write_file(state_dir_ + "/date_offset", std::to_string(seconds) + "\n");
+}
 
 int OAuthServer::count() const {
   std::ifstream in(state_dir_ + "/count");
@@ -375,6 +378,9 @@ Receiver::Receiver(const std::string& dir, const TestCA* ca)
       }()) {}
 
 void Receiver::mode(const std::string& m) { write_file(state_dir_ + "/mode", m + "\n"); }
+void Receiver::date_offset(long seconds) {
+  write_file(state_dir_ + "/date_offset", std::to_string(seconds) + "\n");
+}
 std::vector<std::string> Receiver::requests() const { return read_lines(log_); }
 std::vector<std::string> Receiver::attempts() const {
   return read_lines(state_dir_ + "/attempts.log");

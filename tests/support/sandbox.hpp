@@ -71,7 +71,9 @@ class OAuthServer {
  public:
   OAuthServer(const std::string& dir, const TestCA& ca, std::string client_id = "test-client-id",
               std::string client_secret = "test-client-secret");
-  void mode(const std::string& m);  // "ok", "invalid_client", "500", "503", "slow", ...
+  void mode(const std::string& m);  // "ok", "invalid_client", "500", "503", "slow", "reset", ...
+  // Shifts the Date header the server sends by `seconds` (positive: the server's clock is ahead).
+  void date_offset(long seconds);
   int count() const;                // token requests received
   std::vector<std::string> tokens() const;  // access tokens issued, oldest first
   std::vector<std::string> request_log() const;
@@ -118,6 +120,7 @@ class Receiver {
  public:
   explicit Receiver(const std::string& dir, const TestCA* ca = nullptr);
   void mode(const std::string& m);  // "ok", "500", "slow", "close"
+  void date_offset(long seconds);   // as OAuthServer::date_offset
   std::vector<std::string> requests() const;  // raw JSON lines
   std::vector<std::string> attempts() const;
   std::string url(const std::string& path = "/hook") const;
