@@ -9,8 +9,9 @@ usage: ./install.sh [--prefix DIR] [--test] [--demo] [--repo DIR] [--template]
 
   --prefix DIR     install under DIR (default: ~/.local); DIR/bin must be on PATH
   --test           build and run the whole test suite: unit and end-to-end tests, the same
-                   under AddressSanitizer+UndefinedBehaviorSanitizer, fuzz smoke runs and
-                   static checks (see docs/RELIABILITY.md)
+                   under AddressSanitizer+UndefinedBehaviorSanitizer, the concurrency tests
+                   under ThreadSanitizer, fuzz smoke runs and static checks
+                   (see docs/RELIABILITY.md)
   --demo           run `git bbsot demo` after installing (sandbox, no account needed)
   --repo DIR       run `git bbsot init` in the repository DIR after installing
   --template       set git's init.templateDir so new clones get bbsot's hooks (opt-in)
@@ -48,9 +49,10 @@ packages=(
 )
 if [ "$run_tests" = 1 ]; then
   # Test doubles (python3, openssl), hook managers (pre-commit; lefthook and husky come
-  # from npm), man pages for `git help`, libFuzzer (clang) and the static checkers.
+  # from npm), man pages for `git help`, libFuzzer (clang), the static checkers and
+  # libfaketime (a machine clock two days behind, for the certificate test).
   packages+=(libgtest-dev python3 openssl time procps pre-commit man-db
-             clang libclang-rt-14-dev clang-tidy cppcheck)
+             clang libclang-rt-14-dev clang-tidy cppcheck faketime)
   command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
 missing=()
@@ -90,7 +92,22 @@ if [ "$run_tests" = 1 ]; then
   cmake --build "$build_dir/sanitize" -j "$jobs"
   BBSOT_NODE_TOOLS="$build_dir/node_tools" \
     ctest --test-dir "$build_dir/sanitize" --output-on-failure -j "$jobs" --timeout 300
-  # 3. Fuzz smoke runs and static checks.
+  # 3. The concurrency tests under ThreadSanitizer (its own build: TSan excludes ASan). Only
+  #    the e2e tests start threads (the harness, libcurl's resolver, the demo's endpoint);
+  #    no unit test does, so unit_tests is not built here.
+  echo "bbsot: running the concurrency tests under ThreadSanitizer"
+  cmake -S "$here" -B "$build_dir/tsan" -DCMAKE_BUILD_TYPE=Debug -DBBSOT_TSAN=ON >/dev/null
+  cmake --build "$build_dir/tsan" -j "$jobs" --target e2e_tests
+  # Older TSan runtimes abort ("unexpected memory mapping") with high ASLR entropy
+  # (vm.mmap_rnd_bits > 28); the tests then run with ASLR off.
+  tsan_run=()
+  tsan_probe=$("$build_dir/tsan/stage/bin/git-bbsot" --version 2>&1 || true)
+  case "$tsan_probe" in
+    *"unexpected memory mapping"*) tsan_run=(setarch "$(uname -m)" -R) ;;
+  esac
+  "${tsan_run[@]}" ctest --test-dir "$build_dir/tsan" --output-on-failure -j "$jobs" --timeout 300 \
+    -R '^(Credential\.SixteenParallelFillsMakeOneTokenRequest|Hooks\.TwoWorktreesPushingAtOnce|Hooks\.DelivererKilledMidRequestLosesNothing|CliDemo\.RunsAndCleansUp)$'
+  # 4. Fuzz smoke runs and static checks.
   if [ -x "$here/tests/fuzz/run.sh" ]; then
     echo "bbsot: fuzz smoke runs"
     JOBS="$jobs" "$here/tests/fuzz/run.sh" "${BBSOT_FUZZ_SECONDS:-20}" "$build_dir/fuzz"
