@@ -9,53 +9,21 @@ passwords never appear in logs or stderr.
 import argparse
 import base64
 import os
-import ssl
 import subprocess
-import sys
 import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import doubles
 
 MAX_BODY = 512 * 1024 * 1024
 LOG_LOCK = threading.Lock()
+log = doubles.make_log("git_http_server")
 
 
-def atomic_write(path, text):
-    tmp = "%s.tmp.%d" % (path, os.getpid())
-    with open(tmp, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def log(msg):
-    sys.stderr.write("git_http_server: %s\n" % msg)
-    sys.stderr.flush()
-
-
-def read_lines(path):
-    if not path:
-        return set()
-    try:
-        with open(path) as f:
-            return {l.strip() for l in f if l.strip()}
-    except OSError:
-        return set()
-
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(doubles.Handler):
     server_version = "bbsot-git-double"
     timeout = 120
-
-    def setup(self):
-        super().setup()
-        if isinstance(self.connection, ssl.SSLSocket):
-            self.connection.do_handshake()
-
-    def log_message(self, fmt, *args):
-        pass
+    max_body = MAX_BODY
 
     def access_log(self, status, user):
         line = "%s %s %s %s\n" % (self.command, self.path, status, user or "-")
@@ -78,32 +46,7 @@ class Handler(BaseHTTPRequestHandler):
         o = self.server.opts
         if user != o.user or not password:
             return False
-        return password in read_lines(o.tokens_file) and password not in read_lines(o.revoked_file)
-
-    def read_body(self):
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return self.read_chunked()
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            raise ValueError("body too large")
-        return self.rfile.read(length) if length else b""
-
-    def read_chunked(self):
-        parts, total = [], 0
-        while True:
-            size_line = self.rfile.readline(1024)
-            if not size_line:
-                raise ValueError("truncated chunked body")
-            size = int(size_line.split(b";")[0].strip(), 16)
-            if size == 0:
-                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                    pass  # trailers
-                return b"".join(parts)
-            total += size
-            if total > MAX_BODY:
-                raise ValueError("body too large")
-            parts.append(self.rfile.read(size))
-            self.rfile.readline(1024)  # CRLF after each chunk
+        return password in doubles.read_lines(o.tokens_file) and password not in doubles.read_lines(o.revoked_file)
 
     def refuse(self, user):
         body = b"Unauthorized\n"
@@ -201,15 +144,6 @@ class Handler(BaseHTTPRequestHandler):
         return status
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def handle_error(self, request, client_address):
-        exc = sys.exc_info()[1]
-        log("connection error: %s: %s" % (type(exc).__name__, exc))
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--cert", required=True)
@@ -222,15 +156,7 @@ def main():
     a = p.parse_args()
     a.root = os.path.abspath(a.root)
     os.makedirs(a.root, exist_ok=True)
-    server = Server(("127.0.0.1", 0), Handler)
-    server.opts = a
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(a.cert, a.key)
-    server.socket = ctx.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
-    atomic_write(a.port_file, "%d\n" % server.server_address[1])
-    log("listening on 127.0.0.1:%d root %s" % (server.server_address[1], a.root))
-    server.serve_forever()
-
+    doubles.serve(Handler, a.port_file, log, a.cert, a.key, opts=a)
 
 if __name__ == "__main__":
     main()

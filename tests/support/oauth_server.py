@@ -20,11 +20,12 @@ import secrets
 import socket
 import ssl
 import struct
-import sys
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import doubles
+from doubles import atomic_write
 
 TOKEN_PATH = "/site/oauth2/access_token"
 MAX_BODY = 1 << 20
@@ -36,18 +37,7 @@ DEFAULT_EXPIRES_IN = 7200
 SLOW_SECONDS = 30
 
 
-def atomic_write(path, text):
-    tmp = "%s.tmp.%d.%d" % (path, os.getpid(), threading.get_ident())
-    with open(tmp, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def log(msg):
-    sys.stderr.write("oauth_server: %s\n" % msg)
-    sys.stderr.flush()
+log = doubles.make_log("oauth_server")
 
 
 class State:
@@ -88,18 +78,7 @@ class State:
         return self.secret
 
     def mode(self):
-        try:
-            with open(os.path.join(self.dir, "mode")) as f:
-                return f.read().strip() or "ok"
-        except OSError:
-            return "ok"
-
-    def date_offset(self):
-        try:
-            with open(os.path.join(self.dir, "date_offset")) as f:
-                return int(f.read().strip() or 0)
-        except (OSError, ValueError):
-            return 0
+        return doubles.read_state(self.dir, "mode", "ok")
 
     def note_request(self):
         with self.lock:
@@ -129,36 +108,18 @@ class State:
             return token in self.refresh_tokens
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(doubles.Handler):
     server_version = "bbsot-oauth-double"
-    timeout = 60  # a stuck client must not hold a thread forever
+    max_body = MAX_BODY
 
-    def setup(self):
-        super().setup()
-        # Handshake here, in the request thread, so one silent client cannot block accept().
-        if isinstance(self.connection, ssl.SSLSocket):
-            self.connection.do_handshake()
-
-    def log_message(self, fmt, *args):
-        pass  # the default line is noisy; requests.log and log() say what matters
-
-    def date_time_string(self, timestamp=None):
-        # Our clock shifted by date_offset: the client must not trust this header for expiry.
-        if timestamp is None:
-            timestamp = time.time()
-        return super().date_time_string(timestamp + self.server.state.date_offset())
+    def state_dir(self):
+        # date_offset: our clock shifted; the client must not trust the Date header for expiry.
+        return self.server.state.dir
 
     # -- responses ---------------------------------------------------------
     def send_bytes(self, status, body, content_type="application/json", extra=None):
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        for k, v in (extra or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
+        # RFC 6749 5.1: token responses carry Cache-Control: no-store.
+        self.send_body(status, body, content_type, {"Cache-Control": "no-store", **(extra or {})})
 
     def send_json(self, status, obj, extra=None):
         self.send_bytes(status, json.dumps(obj).encode(), extra=extra)
@@ -243,10 +204,7 @@ class Handler(BaseHTTPRequestHandler):
         return id_ok and secret_ok
 
     def read_form(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            raise ValueError("body too large")
-        raw = self.rfile.read(length) if length else b""
+        raw = self.read_body()
         return urllib.parse.parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
 
     def do_POST(self):
@@ -329,28 +287,6 @@ class Handler(BaseHTTPRequestHandler):
         return 200
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def handle_error(self, request, client_address):
-        # Clients that reject our certificate or hang up are part of the tests, not bugs.
-        exc = sys.exc_info()[1]
-        log("connection error: %s: %s" % (type(exc).__name__, exc))
-
-
-def make_server(handler, cert, key, port_file):
-    """Shared shape of all the doubles: 127.0.0.1, ephemeral port, optional TLS."""
-    server = Server(("127.0.0.1", 0), handler)
-    if cert:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(cert, key)
-        server.socket = ctx.wrap_socket(server.socket, server_side=True,
-                                        do_handshake_on_connect=False)
-    atomic_write(port_file, "%d\n" % server.server_address[1])
-    return server
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--cert", required=True)
@@ -362,10 +298,7 @@ def main():
     a = p.parse_args()
     os.makedirs(a.state_dir, exist_ok=True)
     state = State(a.state_dir, a.client_id, a.client_secret_file)
-    server = make_server(Handler, a.cert, a.key, a.port_file)
-    server.state = state
-    log("listening on 127.0.0.1:%d" % server.server_address[1])
-    server.serve_forever()
+    doubles.serve(Handler, a.port_file, log, a.cert, a.key, state=state)
 
 
 if __name__ == "__main__":
