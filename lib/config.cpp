@@ -151,7 +151,7 @@ bool valid_account_url(const std::string& url) {
 Account parse_account(const std::string& file, const YAML::Node& node, size_t index) {
   Section s(file, node, "accounts[" + std::to_string(index) + "]",
             {"url", "type", "key", "secret", "secret_command", "secret_env", "username", "token",
-             "token_command", "token_env", "token_url"});
+             "token_command", "token_env", "token_url", "api_url"});
   Account a;
   a.line = static_cast<int>(node.Mark().line + 1);
   a.type = parse_type(s, "type", BitbucketType::Cloud);
@@ -168,6 +168,12 @@ Account parse_account(const std::string& file, const YAML::Node& node, size_t in
   a.username = s.str("username");
   a.token = parse_secret(s, "token", true);
   a.token_url = s.str("token_url", a.type == BitbucketType::Cloud ? kCloudTokenUrl : "");
+  a.api_url = s.str("api_url");
+  while (a.api_url.size() > 1 && a.api_url.back() == '/') a.api_url.pop_back();
+  // The account's token goes there, so only over TLS.
+  if (!a.api_url.empty() && (!a.api_url.starts_with("https://") || !valid_account_url(a.api_url)))
+    fail(file, s.get("api_url"), "key '" + s.name("api_url") + "': expected https://host[:port][/path], got '" + a.api_url + "'",
+         {"leave api_url out to use Bitbucket's own API"});
   if (a.type == BitbucketType::Cloud && (a.key.empty() || a.secret.empty()))
     fail(file, node, "account " + a.url + " (bitbucket) needs 'key' and one of 'secret', 'secret_command', 'secret_env'",
          {"create an OAuth consumer in Bitbucket (Workspace settings > OAuth consumers) and put its key and secret here"});

@@ -30,6 +30,9 @@ struct Account {
   std::string username;  // Server
   SecretRef token;       // Server: HTTP access token
   std::string token_url; // Cloud: OAuth token endpoint (default Bitbucket's)
+  // Bitbucket's REST API base, for the ids only Bitbucket knows in push reports; empty:
+  // https://api.bitbucket.org/2.0 (Cloud on bitbucket.org) or <url>/rest/api/1.0 (Server).
+  std::string api_url;
   int line = 0;          // where the entry starts in the file, for messages
 };
 

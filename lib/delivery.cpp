@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "account_match.hpp"
+#include "bitbucket_api.hpp"
 #include "config.hpp"
 #include "file_lock.hpp"
 #include "fs_util.hpp"
@@ -93,28 +94,41 @@ Expected<RecordConfig> config_for(const PushRecord& r) {
   }
 }
 
-WebhookContext context_for(const RecordConfig& c) {
+// The account that answers for the integration's repository, as for a push over https
+// to it (what doctor checks): its token fetches the ids only Bitbucket knows.
+const Account* account_for(const RecordConfig& c) {
+  const auto& in = c.repo.integration;
+  CredentialRequest req;
+  req.protocol = "https";
+  AccountUrl u = parse_account_url(in.url.empty() ? std::string(kCloudUrl) : in.url);
+  req.host = u.host;
+  for (const auto& s : u.segments) req.path += s + "/";
+  req.path += (in.type == BitbucketType::Server ? "scm/" : "") + in.repository + ".git";
+  return match_account(c.user.accounts, req).account;
+}
+
+// Computed once per record and run: the API lookup behind `identity` is cached, but a
+// retry within a run need not even read the cache.
+WebhookContext context_for(const PushRecord& r, const RecordConfig& c) {
   WebhookContext ctx;
   const auto& in = c.repo.integration;
   const auto slash = in.repository.find('/');
+  const Account* account = account_for(c);
   if (in.type == BitbucketType::Cloud) {
     ctx.repo_html_url = in.url + "/" + in.repository;
   } else {
     ctx.repo_html_url = in.url + "/projects/" + in.repository.substr(0, slash) + "/repos/" + in.repository.substr(slash + 1);
-    CredentialRequest req;
-    req.protocol = "https";
-    AccountUrl u = parse_account_url(in.url);
-    req.host = u.host;
-    for (const auto& s : u.segments) req.path += s + "/";
-    if (auto m = match_account(c.user.accounts, req); m.account) ctx.server_username = m.account->username;
+    if (account) ctx.server_username = account->username;
   }
+  ctx.identity = lookup_identity(r, c.repo, c.user, account);
   ctx.now = now_epoch();
   return ctx;
 }
 
 // One POST. Returns "" on a 2xx answer, else what went wrong.
-std::string post_once(const PushRecord& r, const RecordConfig& c, const std::string& secret, int attempt) {
-  WebhookRequest w = build_webhook(r, c.repo, context_for(c), attempt, secret);
+std::string post_once(const PushRecord& r, const RecordConfig& c, const WebhookContext& ctx,
+                      const std::string& secret, int attempt) {
+  WebhookRequest w = build_webhook(r, c.repo, ctx, attempt, secret);
   HttpRequest req;
   req.method = "POST";
   req.url = c.repo.integration.hook_url;
@@ -152,10 +166,12 @@ bool deliver_one(Outbox& box, const PushRecord& r, DeliverySummary& sum) {
   int attempt = r.attempts;
   // Configuration problems are not retried in this run; network and HTTP failures are.
   if (error.empty()) {
+    WebhookContext ctx = context_for(r, *cfg);
     for (int i = 0; i < kAttemptsPerRun; ++i) {
       if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(500 << (i - 1)));
       ++attempt;
-      error = post_once(r, *cfg, secret, attempt);
+      ctx.now = now_epoch();
+      error = post_once(r, *cfg, ctx, secret, attempt);
       trace("deliver: " + r.id + " attempt " + std::to_string(attempt) + ": " + (error.empty() ? "sent" : error));
       if (error.empty()) break;
     }

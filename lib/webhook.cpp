@@ -1,4 +1,5 @@
 #include "webhook.hpp"
+#include "text.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -20,43 +21,11 @@ constexpr const char* kZeroHash = "0000000000000000000000000000000000000000";
 constexpr size_t kMaxCommits = 5;       // Bitbucket lists at most 5 commits per push
 constexpr size_t kServerDisplayLen = 11;  // Server's default abbreviated commit id
 
-std::string strip_slash(std::string s) {
-  while (!s.empty() && s.back() == '/') s.pop_back();
-  return s;
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string upper(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // "owner/repo" -> {"owner", "repo"}; no slash: {"", whole}.
 std::pair<std::string, std::string> split_repository(const std::string& full) {
   auto pos = full.find('/');
   if (pos == std::string::npos) return {"", full};
   return {full.substr(0, pos), full.substr(pos + 1)};
-}
-
-// Ref names go into link paths; git allows '#', '?', '%' and such in them, so those are
-// escaped. '/' stays, as Bitbucket's own links show `branch/feature/x` unescaped.
-std::string path_escape(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
 }
 
 std::string short_ref_name(const RefChange& c) {
@@ -80,9 +49,9 @@ struct CloudLinks {
 // configured URL (a test double) they are left out rather than guessed.
 CloudLinks cloud_links(const RepoConfig& cfg, const WebhookContext& ctx) {
   CloudLinks l;
-  l.html = strip_slash(ctx.repo_html_url);
+  l.html = strip_trailing_slashes(ctx.repo_html_url);
   const std::string& url = cfg.integration.url;
-  if (url.empty() || strip_slash(lower(url)) == kCloudUrl) {
+  if (url.empty() || strip_trailing_slashes(ascii_lower(url)) == kCloudUrl) {
     l.api = "https://api.bitbucket.org/2.0/repositories/" + cfg.integration.repository;
   }
   return l;
@@ -133,8 +102,10 @@ json cloud_target(const CloudLinks& l, const RefChange& c, const std::string& ha
   return json{{"type", "commit"}, {"hash", hash}, {"links", cloud_commit_links(l, hash)}};
 }
 
+// Ref names go into link paths; git allows '#', '?', '%' and such in them, so those are
+// escaped. '/' stays, as Bitbucket's own links show `branch/feature/x` unescaped.
 std::string cloud_ref_html(const CloudLinks& l, const RefChange& c) {
-  std::string name = path_escape(short_ref_name(c));
+  std::string name = percent_encode(short_ref_name(c), "/");
   return l.html + (c.is_tag ? "/commits/tag/" : "/branch/") + name;
 }
 
@@ -142,7 +113,7 @@ std::string cloud_ref_html(const CloudLinks& l, const RefChange& c) {
 // record, so a tag is written as Bitbucket writes a lightweight one.
 json cloud_ref_state(const CloudLinks& l, const RefChange& c, const std::string& hash) {
   std::string name = short_ref_name(c);
-  std::string escaped = path_escape(name);
+  std::string escaped = percent_encode(name, "/");
   json links = json::object();
   if (!l.api.empty()) {
     links["self"] = href(l.api + (c.is_tag ? "/refs/tags/" : "/refs/branches/") + escaped);
@@ -195,30 +166,40 @@ json cloud_change(const CloudLinks& l, const RefChange& c) {
   return j;
 }
 
-// Left out, as only Bitbucket knows them: uuid, is_private, owner, workspace, project,
-// website, avatar link.
-json cloud_repository(const RepoConfig& cfg, const CloudLinks& l) {
+// Appends the API's fields to a body object; keys already written are overwritten in place.
+void merge(json& into, const json& from) {
+  for (const auto& [k, v] : from.items()) into[k] = v;
+}
+
+// uuid, is_private, owner, workspace and project only when Bitbucket's API gave them
+// (WebhookContext::identity). Always left out: website, avatar link.
+json cloud_repository(const RepoConfig& cfg, const CloudLinks& l, const WebhookContext& ctx) {
   json links = json::object();
   if (!l.api.empty()) links["self"] = href(l.api);
   links["html"] = href(l.html);
-  return json{{"type", "repository"},
-              {"full_name", cfg.integration.repository},
-              {"name", split_repository(cfg.integration.repository).second},
-              {"scm", "git"},
-              {"links", links}};
+  json j{{"type", "repository"},
+         {"full_name", cfg.integration.repository},
+         {"name", split_repository(cfg.integration.repository).second},
+         {"scm", "git"},
+         {"links", links}};
+  merge(j, ctx.identity.repository);
+  return j;
 }
 
-// Left out: uuid, account_id, nickname and links, which need the Bitbucket account.
-json cloud_actor(const PushRecord& r) {
-  return json{{"type", "user"}, {"display_name", r.actor_name}};
+// uuid, account_id, nickname (and Bitbucket's display_name) only when the API named the
+// pusher's account; links always left out.
+json cloud_actor(const PushRecord& r, const WebhookContext& ctx) {
+  json j{{"type", "user"}, {"display_name", r.actor_name}};
+  merge(j, ctx.identity.actor);
+  return j;
 }
 
 json cloud_body(const PushRecord& r, const RepoConfig& cfg, const WebhookContext& ctx) {
   CloudLinks l = cloud_links(cfg, ctx);
   json changes = json::array();
   for (const auto& c : r.changes) changes.push_back(cloud_change(l, c));
-  return json{{"actor", cloud_actor(r)},
-              {"repository", cloud_repository(cfg, l)},
+  return json{{"actor", cloud_actor(r, ctx)},
+              {"repository", cloud_repository(cfg, l, ctx)},
               {"push", json{{"changes", changes}}}};
 }
 
@@ -261,42 +242,69 @@ json server_change(const RefChange& c) {
               {"type", type}};
 }
 
-// Left out: id (numeric, Bitbucket's), links.self (needs the account's slug, which may
-// differ from the username) - and the whole of name/slug when the username is unknown.
+// The API's value of `key` when it gave one, else `fallback`; "" : left out.
+std::string api_or(const json& api, const char* key, const std::string& fallback) {
+  auto it = api.find(key);
+  return it != api.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+// id (numeric) and the account's own name, email, display name and slug only when
+// Bitbucket's API gave them; links.self always left out. Without a username, name and
+// slug are left out too.
 json server_actor(const PushRecord& r, const WebhookContext& ctx) {
+  const json& api = ctx.identity.actor;
   json a = json::object();
-  if (!ctx.server_username.empty()) a["name"] = ctx.server_username;
-  if (!r.actor_email.empty()) a["emailAddress"] = r.actor_email;
-  if (!r.actor_name.empty()) a["displayName"] = r.actor_name;
+  const std::string name = api_or(api, "name", ctx.server_username);
+  const std::string email = api_or(api, "emailAddress", r.actor_email);
+  const std::string display = api_or(api, "displayName", r.actor_name);
+  const std::string slug = api_or(api, "slug", ctx.server_username);
+  if (!name.empty()) a["name"] = name;
+  if (!email.empty()) a["emailAddress"] = email;
+  if (api.contains("id")) a["id"] = api["id"];
+  if (!display.empty()) a["displayName"] = display;
   a["active"] = true;  // an inactive account cannot push
-  if (!ctx.server_username.empty()) a["slug"] = ctx.server_username;
+  if (!slug.empty()) a["slug"] = slug;
   a["type"] = "NORMAL";
   return a;
 }
 
-// Left out, as only Bitbucket knows them: repository and project `id`; project `name`
-// and `description` (the key is all the config holds); `public` of both (a permission
-// setting); `links.clone` (whether HTTP or SSH access is enabled, and the SSH port, are
-// server settings). `forkable` is Bitbucket's default for a new repository. `slug` is
-// the configured repository part, lower-cased; the display name Bitbucket holds may
-// differ, so `name` is that part as written.
+// Copies `key` from the API's answer when it gave one.
+void copy_if(const json& api, json& to, const char* key) {
+  if (api.contains(key)) to[key] = api[key];
+}
+
+json server_project(const RepoConfig& cfg, const std::string& project, const json& api) {
+  json proj{{"key", ascii_upper(project)}};
+  for (const char* k : {"id", "name", "description", "public"}) copy_if(api, proj, k);
+  proj["type"] = "NORMAL";
+  std::string base = strip_trailing_slashes(cfg.integration.url);
+  if (!base.empty()) {
+    proj["links"] = json{{"self", json::array({href(base + "/projects/" + ascii_upper(project))})}};
+  }
+  return proj;
+}
+
+// Repository and project `id`, project `name` and `description`, and `public` of both
+// only when Bitbucket's API gave them (WebhookContext::identity). Always left out:
+// `links.clone` (whether HTTP or SSH access is enabled, and the SSH port, are server
+// settings). `forkable` is Bitbucket's default for a new repository. `slug` is the
+// configured repository part, lower-cased; the display name Bitbucket holds may differ,
+// so `name` is that part as written.
 json server_repository(const RepoConfig& cfg, const WebhookContext& ctx) {
   auto [project, repo] = split_repository(cfg.integration.repository);
+  const json& api = ctx.identity.repository;
   json links = json::object();
-  std::string html = strip_slash(ctx.repo_html_url);
+  std::string html = strip_trailing_slashes(ctx.repo_html_url);
   if (!html.empty()) links["self"] = json::array({href(html + "/browse")});
-  json proj{{"key", upper(project)}, {"type", "NORMAL"}};
-  std::string base = strip_slash(cfg.integration.url);
-  if (!base.empty()) {
-    proj["links"] = json{{"self", json::array({href(base + "/projects/" + upper(project))})}};
-  }
-  json j{{"slug", lower(repo)},
-         {"name", repo},
-         {"scmId", "git"},
-         {"state", "AVAILABLE"},
-         {"statusMessage", "Available"},
-         {"forkable", true},
-         {"project", proj}};
+  json j{{"slug", ascii_lower(repo)}};
+  copy_if(api, j, "id");
+  j["name"] = repo;
+  j["scmId"] = "git";
+  j["state"] = "AVAILABLE";
+  j["statusMessage"] = "Available";
+  j["forkable"] = true;
+  j["project"] = server_project(cfg, project, api.contains("project") ? api["project"] : json::object());
+  copy_if(api, j, "public");
   if (!links.empty()) j["links"] = links;
   return j;
 }

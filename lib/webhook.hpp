@@ -4,14 +4,16 @@
 //   Cloud:  `repo:push`, Atlassian's "Event payloads" page.
 //   Server: `repo:refs_changed`, Atlassian's Data Center "Event payload" page, in its newer
 //           form that also carries up to 5 `commits` and `toCommit`.
-// Values only Bitbucket knows (uuids, numeric ids, account ids, avatar links) are left out,
-// never invented.
+// Values only Bitbucket knows (uuids, numeric ids, account ids) come from its REST API
+// (bitbucket_api.hpp) through WebhookContext::identity; when unknown they are left out,
+// never invented. Avatar and API links of accounts are always left out.
 #pragma once
 #include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "bitbucket_api.hpp"
 #include "config.hpp"
 #include "outbox.hpp"
 
@@ -24,6 +26,9 @@ struct WebhookContext {
   // Server: the pushing account's username (actor name and slug); empty: left out.
   std::string server_username;
   int64_t now = 0;  // epoch seconds, for Server's `date`
+  // What Bitbucket's API said about the repository and the pusher; empty: left out, and
+  // the bodies are exactly as without it.
+  BitbucketIdentity identity;
 };
 
 struct WebhookRequest {

@@ -93,8 +93,8 @@ RepoConfig server_cfg() {
   return cfg;
 }
 
-WebhookContext cloud_ctx() { return WebhookContext{kHtml, "", kNow}; }
-WebhookContext server_ctx() { return WebhookContext{kServerHtml, "ada", kNow}; }
+WebhookContext cloud_ctx() { return WebhookContext{kHtml, "", kNow, {}}; }
+WebhookContext server_ctx() { return WebhookContext{kServerHtml, "ada", kNow, {}}; }
 
 json cloud_body(const PushRecord& r) {
   return json::parse(build_webhook(r, cloud_cfg(), cloud_ctx(), 1, "").body);
@@ -366,7 +366,7 @@ TEST(WebhookCloud, RefNamesAreEscapedInLinks) {
 TEST(WebhookCloud, NoApiLinksForAnUnknownHost) {
   RepoConfig cfg = cloud_cfg();
   cfg.integration.url = "http://127.0.0.1:8123";
-  WebhookContext ctx{"http://127.0.0.1:8123/acme/shop", "", kNow};
+  WebhookContext ctx{"http://127.0.0.1:8123/acme/shop", "", kNow, {}};
   RefChange c = branch("main", kA, kB);
   json b = json::parse(build_webhook(record({c}), cfg, ctx, 1, "").body);
   EXPECT_FALSE(b["repository"]["links"].contains("self"));
@@ -512,6 +512,89 @@ TEST(WebhookServer, AtMostFiveCommits) {
     c.commits.push_back(commit(i == 0 ? kB : h, kA, "m\n"));
   }
   EXPECT_EQ(server_body(record({c}))["commits"].size(), 5u);
+}
+
+}  // namespace
+}  // namespace bbsot
+
+// ------------------------------------------------- ids from Bitbucket's REST API
+
+namespace bbsot {
+namespace {
+
+BitbucketIdentity cloud_identity() {
+  BitbucketIdentity id;
+  id.repository = ApiJson{{"uuid", "{3a1c9f1e-8c45-4a51-9b1e-2f8a6c7d9e01}"},
+                          {"is_private", true},
+                          {"owner", {{"type", "team"}, {"display_name", "Acme"}, {"uuid", "{0b7f}"}}},
+                          {"workspace", {{"type", "workspace"}, {"uuid", "{0b7f}"}, {"slug", "acme"}, {"name", "Acme"}}},
+                          {"project", {{"type", "project"}, {"key", "SHOP"}, {"uuid", "{9c1d}"}, {"name", "Shop"}}}};
+  id.actor = ApiJson{{"display_name", "Ada L."}, {"uuid", "{d301}"}, {"account_id", "557058:c0b7"}, {"nickname", "ada"}};
+  return id;
+}
+
+TEST(WebhookApiIds, EmptyIdentityChangesNothing) {
+  PushRecord r = record({branch("main", kA, kB)});
+  WebhookContext with = cloud_ctx();
+  with.identity = BitbucketIdentity{};
+  EXPECT_EQ(build_webhook(r, cloud_cfg(), with, 1, "").body, build_webhook(r, cloud_cfg(), cloud_ctx(), 1, "").body);
+  ScopedTz tz("UTC0");
+  WebhookContext s = server_ctx();
+  s.identity = BitbucketIdentity{};
+  EXPECT_EQ(build_webhook(r, server_cfg(), s, 1, "").body, build_webhook(r, server_cfg(), server_ctx(), 1, "").body);
+}
+
+TEST(WebhookApiIds, CloudRepositoryAndActor) {
+  WebhookContext ctx = cloud_ctx();
+  ctx.identity = cloud_identity();
+  json b = json::parse(build_webhook(record({branch("main", kA, kB)}), cloud_cfg(), ctx, 1, "").body);
+  json repo = b["repository"];
+  EXPECT_EQ(repo["uuid"], "{3a1c9f1e-8c45-4a51-9b1e-2f8a6c7d9e01}");
+  EXPECT_EQ(repo["is_private"], true);
+  EXPECT_EQ(repo["owner"]["uuid"], "{0b7f}");
+  EXPECT_EQ(repo["workspace"]["slug"], "acme");
+  EXPECT_EQ(repo["project"]["key"], "SHOP");
+  EXPECT_EQ(repo["full_name"], "acme/shop");
+  EXPECT_EQ(repo["links"]["html"]["href"], kHtml);
+  EXPECT_EQ(b["actor"], (json{{"type", "user"},
+                              {"display_name", "Ada L."},
+                              {"uuid", "{d301}"},
+                              {"account_id", "557058:c0b7"},
+                              {"nickname", "ada"}}));
+}
+
+TEST(WebhookApiIds, CloudRepositoryWithoutActor) {
+  WebhookContext ctx = cloud_ctx();
+  ctx.identity = cloud_identity();
+  ctx.identity.actor = ApiJson::object();
+  json b = json::parse(build_webhook(record({branch("main", kA, kB)}), cloud_cfg(), ctx, 1, "").body);
+  EXPECT_EQ(b["repository"]["uuid"], "{3a1c9f1e-8c45-4a51-9b1e-2f8a6c7d9e01}");
+  EXPECT_EQ(b["actor"], (json{{"type", "user"}, {"display_name", "Ada Lovelace"}}));
+}
+
+TEST(WebhookApiIds, ServerRepositoryAndActorInDocumentedOrder) {
+  ScopedTz tz("UTC0");
+  WebhookContext ctx = server_ctx();
+  ctx.identity.repository = ApiJson{{"id", 84},
+                                    {"public", false},
+                                    {"project", {{"id", 12}, {"name", "Shop"}, {"public", true}}}};
+  ctx.identity.actor = ApiJson{{"name", "ada"}, {"emailAddress", "ada@bb.example.com"}, {"id", 101},
+                               {"displayName", "Ada L."}, {"slug", "ada"}};
+  std::string body = build_webhook(record({branch("main", kA, kB)}), server_cfg(), ctx, 1, "").body;
+  json b = json::parse(body);
+  EXPECT_NE(body.find(R"("actor":{"name":"ada","emailAddress":"ada@bb.example.com","id":101,"displayName":"Ada L.","active":true,"slug":"ada","type":"NORMAL"})"),
+            std::string::npos) << body;
+  json repo = b["repository"];
+  EXPECT_EQ(repo["id"], 84);
+  EXPECT_EQ(repo["public"], false);
+  EXPECT_EQ(repo["project"]["id"], 12);
+  EXPECT_EQ(repo["project"]["name"], "Shop");
+  EXPECT_EQ(repo["project"]["public"], true);
+  EXPECT_EQ(repo["project"]["key"], "SHOP");
+  // Key order as in Atlassian's example: slug, id, name, ...; key, id, name, public, type.
+  EXPECT_NE(body.find(R"("repository":{"slug":"web","id":84,"name":"Web")"), std::string::npos) << body;
+  EXPECT_NE(body.find(R"("project":{"key":"SHOP","id":12,"name":"Shop","public":true,"type":"NORMAL")"),
+            std::string::npos) << body;
 }
 
 }  // namespace

@@ -1,0 +1,364 @@
+// End-to-end tests of the ids only Bitbucket knows in push reports (DESIGN.md "Hooks and
+// push reports"): a push through the installed hooks, delivered to the receiver double,
+// with the account's API served by tests/support/api_server.py (TLS, accepts only tokens
+// the OAuth double issued). The API's answers land in the report; an API that is down,
+// failing or refusing the token costs nothing but the ids.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "sandbox.hpp"
+
+namespace bbsot::test {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kDeliveryTimeoutMs = 15000;
+
+const char* kRepoUuid = "{3a1c9f1e-8c45-4a51-9b1e-2f8a6c7d9e01}";
+const char* kWorkspaceUuid = "{0b7f5c1a-1111-4222-8333-444455556666}";
+
+bool eventually(const std::function<bool()>& cond, int timeout_ms = kDeliveryTimeoutMs) {
+  auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    if (cond()) return true;
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+
+std::string slurp(const std::string& path) {
+  try {
+    return read_file(path);
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
+// tests/support/api_server.py in `dir`: state in dir/state (answers.json, mode,
+// requests.log), accepting the tokens listed in `tokens_file`.
+class ApiServer {
+ public:
+  ApiServer(const std::string& dir, const TestCA& ca, const std::string& tokens_file)
+      : state_(dir + "/state"),
+        server_([&] {
+          fs::create_directories(dir + "/state");
+          return Server::start({support_dir() + "/api_server.py", "--cert", ca.cert, "--key", ca.key,
+                                "--port-file", dir + "/port", "--state-dir", dir + "/state",
+                                "--tokens-file", tokens_file},
+                               dir + "/port");
+        }()) {}
+  void answers(const json& a) { write_file(state_ + "/answers.json", a.dump()); }
+  void mode(const std::string& m) { write_file(state_ + "/mode", m + "\n"); }
+  std::vector<std::string> log() const { return read_lines(state_ + "/requests.log"); }
+  std::string base() const { return "https://127.0.0.1:" + std::to_string(server_.port()); }
+  Server& server() { return server_; }
+
+ private:
+  std::string state_;
+  Server server_;
+};
+
+class ApiIds : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    home_ = tmp_.path() + "/home";
+    work_ = tmp_.path() + "/work";
+    trace_ = tmp_.path() + "/trace.log";
+    fs::create_directories(home_);
+    env_ = isolated_git_env(home_);
+    const char* path = std::getenv("PATH");
+    env_["PATH"] = stage_dir() + "/bin:" + (path ? path : "/usr/bin:/bin");
+    for (const char* v : {"BBSOT_ALLOW_MIRROR_PUSH", "BBSOT_QUIET", "BBSOT_LIBEXEC_DIR", "BBSOT_CONFIG",
+                          "GIT_COMMON_DIR", "GIT_INDEX_FILE", "XDG_CACHE_HOME", "GIT_SSL_CAINFO"})
+      env_[v] = "";
+    env_["BBSOT_TRACE"] = trace_;
+    git({"config", "--global", "user.name", "Alice Example"}, tmp_.path());
+    git({"config", "--global", "user.email", "alice@example.com"}, tmp_.path());
+    git({"config", "--global", "init.defaultBranch", "main"}, tmp_.path());
+    git({"init", "-q", "--bare", tmp_.path() + "/origin.git"}, tmp_.path());
+    git({"init", "-q", "--bare", tmp_.path() + "/platform.git"}, tmp_.path());
+    git({"init", "-q", work_}, tmp_.path());
+    git({"remote", "add", "origin", tmp_.path() + "/origin.git"});
+    git({"remote", "add", "platform", tmp_.path() + "/platform.git"});
+    commit("initial");
+    git({"push", "-q", "origin", "main"});
+    receiver_ = std::make_unique<Receiver>(tmp_.path() + "/receiver");
+    fs::create_directories(work_ + "/.git/hooks");
+    for (const char* name : {"pre-push", "reference-transaction"})
+      fs::create_symlink(stage_dir() + "/libexec/bbsot/hooks/" + name, work_ + "/.git/hooks/" + name);
+  }
+
+  std::string git(const std::vector<std::string>& args, const std::string& cwd = "") {
+    std::vector<std::string> argv{"git"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = run(argv, env_, cwd.empty() ? work_ : cwd, "", 60000);
+    if (r.exit_code != 0) throw std::runtime_error("git failed: " + r.err);
+    return r.out;
+  }
+
+  void commit(const std::string& message) {
+    ++clock_;
+    const std::string date = "@" + std::to_string(1700000000 + clock_ * 60) + " +0000";
+    Env e = env_;
+    e["GIT_AUTHOR_DATE"] = e["GIT_COMMITTER_DATE"] = date;
+    auto r = run({"git", "commit", "-q", "--allow-empty", "-m", message}, e, work_, "", 60000);
+    if (r.exit_code != 0) throw std::runtime_error("git commit failed: " + r.err);
+  }
+
+  // .bbsot.yml for Cloud acme/shop or Server SHOP/web; `cloud_url`: Cloud's integration.url.
+  void write_repo_config(bool server, const std::string& cloud_url = "") {
+    std::string t = "integration:\n";
+    t += server ? "  type: bitbucket_server\n  url: " + server_url() + "\n  repository: SHOP/web\n"
+                : "  type: bitbucket\n  repository: acme/shop\n";
+    if (!server && !cloud_url.empty()) t += "  url: " + cloud_url + "\n";
+    t += "  project: abcdefgh1234\n  default_branch: main\n";
+    t += "  hook_url: " + receiver_->url() + "\n";
+    t += "remotes:\n  source: origin\n  mirror: platform\n";
+    write_file(work_ + "/.bbsot.yml", t);
+  }
+
+  void write_user_config(const std::string& accounts) {
+    fs::create_directories(home_ + "/.config/bbsot");
+    write_file(home_ + "/.config/bbsot/config.yml",
+               "ca_file: " + shared_ca().ca + "\naccounts:\n" + accounts, 0600);
+  }
+
+  // Cloud: the OAuth double issues the tokens the API double accepts.
+  void setup_cloud(const std::string& api_tokens_file = "") {
+    oauth_ = std::make_unique<OAuthServer>(tmp_.path() + "/oauth", shared_ca());
+    api_ = std::make_unique<ApiServer>(tmp_.path() + "/api", shared_ca(),
+                                       api_tokens_file.empty() ? oauth_->tokens_file() : api_tokens_file);
+    api_->answers(json{{"/2.0/repositories/acme/shop", cloud_repo_answer()}, {"/2.0/user", cloud_user_answer()}});
+    write_user_config("  - url: https://bitbucket.org/acme\n    key: " + oauth_->client_id() +
+                      "\n    secret_command: cat " + tmp_.path() + "/oauth/client_secret" +
+                      "\n    token_url: " + oauth_->url() + "\n    api_url: " + api_->base() + "/2.0\n");
+    write_repo_config(false);
+  }
+
+  std::string server_url() const { return "https://bb.example.com"; }
+
+  static json cloud_repo_answer() {
+    return json{{"type", "repository"},
+                {"full_name", "acme/shop"},
+                {"uuid", kRepoUuid},
+                {"is_private", true},
+                {"owner", {{"type", "team"}, {"display_name", "Acme"}, {"uuid", kWorkspaceUuid}}},
+                {"workspace", {{"type", "workspace"}, {"uuid", kWorkspaceUuid}, {"slug", "acme"}, {"name", "Acme"}}},
+                {"project", {{"type", "project"}, {"key", "SHOP"}, {"uuid", "{9c1d}"}, {"name", "Shop"}}}};
+  }
+  static json cloud_user_answer() {
+    return json{{"type", "user"}, {"uuid", "{d301}"}, {"account_id", "557058:c0b7"}, {"nickname", "acme-bot"},
+                {"display_name", "Acme bot"}};
+  }
+
+  void push_feature(const std::string& branch = "feature") {
+    git({"checkout", "-q", "-B", branch});
+    commit("work on " + branch);
+    auto r = run({"git", "push", "origin", branch}, env_, work_, "", 60000);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  int deliverers_running() const {
+    int n = 0;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator("/proc", ec)) {
+      const std::string pid = e.path().filename().string();
+      if (pid.empty() || !std::all_of(pid.begin(), pid.end(), ::isdigit)) continue;
+      std::string cmdline = slurp(e.path().string() + "/cmdline");
+      std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+      if (!contains(cmdline, "bbsot-deliver")) continue;
+      std::error_code ec2;
+      const std::string cwd = fs::read_symlink(e.path() / "cwd", ec2).string();
+      if (contains(cmdline, tmp_.path()) || cwd.starts_with(tmp_.path())) ++n;
+    }
+    return n;
+  }
+
+  // The n-th delivery's body (0-based), after waiting for it and for the deliverers.
+  json delivery(size_t n) {
+    EXPECT_TRUE(eventually([&] { return receiver_->requests().size() > n; })) << "no delivery";
+    EXPECT_TRUE(eventually([&] { return deliverers_running() == 0; })) << "bbsot-deliver still running";
+    auto reqs = receiver_->requests();
+    if (reqs.size() <= n) return json::object();
+    return json::parse(json::parse(reqs[n]).at("body").get<std::string>());
+  }
+
+  // No access token the OAuth double issued appears in the trace or the reports.
+  void expect_no_token_leaked() {
+    if (!oauth_) return;
+    const std::string trace = slurp(trace_);
+    const std::string reports = slurp(tmp_.path() + "/receiver/requests.log");
+    ASSERT_FALSE(trace.empty()) << "BBSOT_TRACE wrote nothing";
+    ASSERT_FALSE(oauth_->tokens().empty()) << "no token issued: the check would prove nothing";
+    for (const auto& t : oauth_->tokens()) {
+      EXPECT_FALSE(contains(trace, t)) << "token in the trace";
+      EXPECT_FALSE(contains(reports, t)) << "token in a report";
+    }
+  }
+
+  int api_requests(const std::string& path) const {
+    int n = 0;
+    for (const auto& l : api_->log())
+      if (contains(l, "GET " + path + " ")) ++n;
+    return n;
+  }
+
+  TempDir tmp_;
+  std::string home_, work_, trace_;
+  Env env_;
+  std::unique_ptr<Receiver> receiver_;
+  std::unique_ptr<OAuthServer> oauth_;
+  std::unique_ptr<ApiServer> api_;
+  int clock_ = 0;
+};
+
+TEST_F(ApiIds, CloudReportCarriesTheRepositoryIdsAndCachesThem) {
+  setup_cloud();
+  push_feature();
+  json b = delivery(0);
+  json repo = b["repository"];
+  EXPECT_EQ(repo["uuid"], kRepoUuid) << b.dump();
+  EXPECT_EQ(repo["is_private"], true);
+  EXPECT_EQ(repo["workspace"]["slug"], "acme");
+  EXPECT_EQ(repo["workspace"]["uuid"], kWorkspaceUuid);
+  EXPECT_EQ(repo["owner"]["uuid"], kWorkspaceUuid);
+  EXPECT_EQ(repo["project"]["key"], "SHOP");
+  EXPECT_EQ(repo["full_name"], "acme/shop");
+  // Pushed to a local path, not over https with the consumer's token: the pusher is not
+  // the consumer's owner, so no actor ids.
+  EXPECT_EQ(b["actor"], (json{{"type", "user"}, {"display_name", "Alice Example"}}));
+  EXPECT_EQ(api_requests("/2.0/user"), 0);
+  ASSERT_EQ(api_requests("/2.0/repositories/acme/shop"), 1);
+  EXPECT_TRUE(contains(api_->log()[0], "auth=ok status=200")) << api_->log()[0];
+
+  // The next push is answered from the cache.
+  push_feature("second");
+  json b2 = delivery(1);
+  EXPECT_EQ(b2["repository"]["uuid"], kRepoUuid);
+  EXPECT_EQ(api_requests("/2.0/repositories/acme/shop"), 1);
+  expect_no_token_leaked();
+}
+
+// An HTTPS push made with the consumer's token (through git-credential-bbsot) is the
+// consumer owner's push: then, and only then, the actor's ids come from /2.0/user.
+TEST_F(ApiIds, CloudHttpsPushWithTheAccountCarriesTheActorIds) {
+  oauth_ = std::make_unique<OAuthServer>(tmp_.path() + "/oauth", shared_ca());
+  GitHttpServer git_server(tmp_.path() + "/git", shared_ca(), "x-token-auth", oauth_->tokens_file());
+  git_server.create_repo("acme/shop.git");
+  api_ = std::make_unique<ApiServer>(tmp_.path() + "/api", shared_ca(), oauth_->tokens_file());
+  api_->answers(json{{"/2.0/repositories/acme/shop", cloud_repo_answer()}, {"/2.0/user", cloud_user_answer()}});
+  const std::string host = "https://127.0.0.1:" + std::to_string(git_server.port());
+  write_user_config("  - url: " + host + "/acme\n    key: " + oauth_->client_id() +
+                    "\n    secret_command: cat " + tmp_.path() + "/oauth/client_secret" +
+                    "\n    token_url: " + oauth_->url() + "\n    api_url: " + api_->base() + "/2.0\n");
+  write_repo_config(false, host);
+  env_["GIT_SSL_CAINFO"] = shared_ca().ca;
+  git({"config", "--global", "credential.helper", "bbsot"}, tmp_.path());
+  git({"config", "--global", "credential.useHttpPath", "true"}, tmp_.path());
+  git({"remote", "set-url", "origin", git_server.url_for("acme/shop.git")});
+  push_feature();
+  json b = delivery(0);
+  EXPECT_EQ(b["actor"], (json{{"type", "user"},
+                              {"display_name", "Acme bot"},
+                              {"uuid", "{d301}"},
+                              {"account_id", "557058:c0b7"},
+                              {"nickname", "acme-bot"}}))
+      << b.dump();
+  EXPECT_EQ(b["repository"]["uuid"], kRepoUuid);
+  EXPECT_EQ(api_requests("/2.0/user"), 1);
+  expect_no_token_leaked();
+}
+
+TEST_F(ApiIds, ApiDownStillDeliversWithoutIdsAndWithoutDelay) {
+  setup_cloud();
+  api_->server().stop();
+  auto start = Clock::now();
+  push_feature();
+  json b = delivery(0);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+  EXPECT_FALSE(b["repository"].contains("uuid")) << b.dump();
+  EXPECT_EQ(b["repository"]["full_name"], "acme/shop");
+  EXPECT_LT(ms, 5000) << "the report waited for the API";
+  EXPECT_TRUE(contains(slurp(trace_), "api: repository acme/shop: left out")) << slurp(trace_);
+  expect_no_token_leaked();
+}
+
+TEST_F(ApiIds, Api500IsLeftOutAndTriedOnceNotPerDelivery) {
+  setup_cloud();
+  api_->mode("500");
+  push_feature();
+  json b = delivery(0);
+  EXPECT_FALSE(b["repository"].contains("uuid")) << b.dump();
+  push_feature("second");
+  json b2 = delivery(1);
+  EXPECT_FALSE(b2["repository"].contains("uuid"));
+  EXPECT_EQ(api_requests("/2.0/repositories/acme/shop"), 1) << "a failure is cached for a while";
+  expect_no_token_leaked();
+}
+
+TEST_F(ApiIds, UnknownRepositoryIs404AndLeftOut) {
+  setup_cloud();
+  api_->answers(json{{"/2.0/user", cloud_user_answer()}});
+  push_feature();
+  json b = delivery(0);
+  EXPECT_FALSE(b["repository"].contains("uuid"));
+  ASSERT_EQ(api_->log().size(), 1u);
+  EXPECT_TRUE(contains(api_->log()[0], "auth=ok status=404")) << api_->log()[0];
+  EXPECT_TRUE(contains(slurp(trace_), "HTTP 404 from")) << slurp(trace_);
+}
+
+TEST_F(ApiIds, TokenTheApiDoesNotKnowIs401AndLeftOut) {
+  write_file(tmp_.path() + "/no-tokens", "");
+  setup_cloud(tmp_.path() + "/no-tokens");
+  push_feature();
+  json b = delivery(0);
+  EXPECT_FALSE(b["repository"].contains("uuid"));
+  ASSERT_EQ(api_->log().size(), 1u);
+  EXPECT_TRUE(contains(api_->log()[0], "auth=bad status=401")) << api_->log()[0];
+  expect_no_token_leaked();
+}
+
+TEST_F(ApiIds, ServerReportCarriesRepositoryAndUserIds) {
+  const std::string token = "server-token-canary-5f2b";
+  write_file(tmp_.path() + "/server-tokens", token + "\n");
+  api_ = std::make_unique<ApiServer>(tmp_.path() + "/api", shared_ca(), tmp_.path() + "/server-tokens");
+  api_->answers(json{
+      {"/rest/api/1.0/projects/SHOP/repos/web",
+       {{"slug", "web"}, {"id", 84}, {"name", "web"}, {"public", false},
+        {"project", {{"key", "SHOP"}, {"id", 12}, {"name", "Shop"}, {"public", false}, {"type", "NORMAL"}}}}},
+      {"/rest/api/1.0/users/ada",
+       {{"name", "ada"}, {"emailAddress", "ada@bb.example.com"}, {"id", 101}, {"displayName", "Ada L."},
+        {"active", true}, {"slug", "ada"}, {"type", "NORMAL"}}}});
+  write_user_config("  - url: " + server_url() + "\n    type: bitbucket_server\n    username: ada\n    token: " +
+                    token + "\n    api_url: " + api_->base() + "/rest/api/1.0\n");
+  write_repo_config(true);
+  push_feature();
+  json b = delivery(0);
+  EXPECT_EQ(b["repository"]["id"], 84) << b.dump();
+  EXPECT_EQ(b["repository"]["public"], false);
+  EXPECT_EQ(b["repository"]["project"]["id"], 12);
+  EXPECT_EQ(b["repository"]["project"]["name"], "Shop");
+  EXPECT_EQ(b["actor"]["id"], 101);
+  EXPECT_EQ(b["actor"]["name"], "ada");
+  EXPECT_EQ(b["actor"]["slug"], "ada");
+  for (const auto& l : api_->log()) EXPECT_TRUE(contains(l, "auth=ok status=200")) << l;
+  EXPECT_FALSE(contains(slurp(trace_), token)) << "token in the trace";
+  EXPECT_FALSE(contains(slurp(tmp_.path() + "/receiver/requests.log"), token)) << "token in a report";
+}
+
+}  // namespace
+}  // namespace bbsot::test
