@@ -1,4 +1,5 @@
 #include "account_match.hpp"
+#include "text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -6,11 +7,6 @@
 namespace bbsot {
 
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -47,7 +43,7 @@ std::vector<std::string> split_path(const std::string& path) {
 }
 
 std::string normal_host(std::string host, const std::string& scheme) {
-  host = lower(std::move(host));
+  host = ascii_lower(std::move(host));
   if (scheme == "https" && host.size() > 4 && host.ends_with(":443")) host.resize(host.size() - 4);
   return host;
 }
@@ -63,7 +59,7 @@ AccountUrl parse_account_url(const std::string& url) {
   AccountUrl u;
   auto p = url.find("://");
   if (p == std::string::npos || p == 0) return u;
-  u.scheme = lower(url.substr(0, p));
+  u.scheme = ascii_lower(url.substr(0, p));
   std::string rest = url.substr(p + 3);
   auto slash = rest.find('/');
   std::string host = rest.substr(0, slash);
@@ -76,7 +72,7 @@ AccountUrl parse_account_url(const std::string& url) {
 
 AccountMatch match_account(const std::vector<Account>& accounts, const CredentialRequest& req) {
   AccountMatch m;
-  if (lower(req.protocol) != "https" || req.host.empty()) return m;
+  if (ascii_lower(req.protocol) != "https" || req.host.empty()) return m;
   const std::string host = normal_host(req.host, "https");
   const bool has_path = !req.path.empty();
   const std::vector<std::string> path = split_path(req.path);

@@ -1,4 +1,5 @@
 #include "http.hpp"
+#include "text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -43,14 +44,9 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 // The host part of an http:// URL, to allow plain HTTP only to this machine.
 bool loopback_http(const std::string& url) {
-  const std::string l = lower(url);
+  const std::string l = ascii_lower(url);
   if (!l.starts_with("http://")) return false;
   std::string rest = l.substr(7);
   rest.resize(std::min(rest.size(), rest.find_first_of("/?#")));
@@ -78,7 +74,7 @@ std::string tls_failure(const std::string& url, const std::string& detail, long 
 }
 
 bool mentions(const std::string& haystack, const char* needle) {
-  return lower(haystack).find(needle) != std::string::npos;
+  return ascii_lower(haystack).find(needle) != std::string::npos;
 }
 
 std::string describe(CURLcode rc, const char* errbuf, const std::string& url, bool overflow, size_t limit,
@@ -124,7 +120,7 @@ std::string HttpResponse::header(const std::string& lower_name) const {
 R http_request(const HttpRequest& req) {
   static std::once_flag init;
   std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  const std::string l = lower(req.url);
+  const std::string l = ascii_lower(req.url);
   const bool plain_ok = req.allow_plain_http_loopback && loopback_http(req.url);
   if (!l.starts_with("https://") && !plain_ok)
     return R::failure("refusing " + req.url + ": only https:// is allowed (plain http only on this machine)");

@@ -1,4 +1,5 @@
 #include "remote_url.hpp"
+#include "text.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -10,12 +11,6 @@ constexpr std::string_view kCloudHost = "bitbucket.org";
 constexpr std::string_view kCloudAltSshHost = "altssh.bitbucket.org";  // ssh over port 443
 
 char lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = lower_ascii(c);
-  return out;
-}
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -64,7 +59,7 @@ std::optional<std::string> percent_decode(std::string_view s) {
 std::optional<std::string> normalise_name_host(std::string_view h) {
   if (!h.empty() && h.back() == '.') h.remove_suffix(1);
   if (h.empty() || h.front() == '-') return std::nullopt;
-  std::string out = lower(h);
+  std::string out = ascii_lower(h);
   char prev = '.';
   for (char c : out) {
     bool ok = is_alpha(c) || is_digit(c) || c == '-' || c == '_' || c == '.';
@@ -79,7 +74,7 @@ std::optional<std::string> normalise_ipv6(std::string_view h) {
   if (h.size() < 2 || std::count(h.begin(), h.end(), ':') < 2) return std::nullopt;
   for (char c : h)
     if (!(hex_value(c) >= 0 || c == ':' || c == '.')) return std::nullopt;
-  return lower(h);
+  return ascii_lower(h);
 }
 
 int default_port(std::string_view scheme) {
@@ -206,7 +201,7 @@ std::optional<std::string> url_scheme(std::string_view url) {
   if (sep == std::string_view::npos || sep == 0) return std::nullopt;
   for (char c : url.substr(0, sep))
     if (!(is_alpha(c) || is_digit(c) || c == '+' || c == '.' || c == '-')) return std::nullopt;
-  return lower(url.substr(0, sep));
+  return ascii_lower(url.substr(0, sep));
 }
 
 std::optional<std::string> canonical_scheme(const std::string& s) {
@@ -307,7 +302,7 @@ bool is_http(const RemoteUrl& u) { return u.scheme == "http" || u.scheme == "htt
 // would make "../repo" look like a project.
 std::string key_of(std::string_view a, std::string_view b) {
   if (a == ".." || b == "..") return {};
-  return lower(std::string(a) + "/" + std::string(b));
+  return ascii_lower(std::string(a) + "/" + std::string(b));
 }
 
 // Cloud: the path is exactly owner/repo, after an optional base-path prefix (a Cloud
@@ -348,7 +343,7 @@ std::string normalise_repository(std::string_view repo) {
   while (!repo.empty() && repo.front() == '/') repo.remove_prefix(1);
   while (!repo.empty() && repo.back() == '/') repo.remove_suffix(1);
   if (ends_with_git(repo)) repo.remove_suffix(4);
-  return lower(repo);
+  return ascii_lower(repo);
 }
 
 // integration.url: scheme://host[:port][/context], path optional.

@@ -1,4 +1,5 @@
 #include "token_cache.hpp"
+#include "text.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -15,20 +16,10 @@ namespace bbsot {
 
 namespace {
 
-// FNV-1a: a stable file name per account without loading a crypto library on the hot path.
-uint64_t fnv1a(const std::string& s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
 std::string account_stem(const Account& a) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%016llx",
-                static_cast<unsigned long long>(fnv1a(a.url + "\n" + a.key + "\n" + a.token_url)));
+                static_cast<unsigned long long>(fnv1a_64(a.url + "\n" + a.key + "\n" + a.token_url)));
   return join_path(user_cache_dir(), std::string("token-") + buf);
 }
 
