@@ -32,15 +32,19 @@ std::string where(const std::string& file, const YAML::Node& n) {
 
 // Optimal string alignment distance: a swapped pair of letters ("kye") counts as one typo.
 size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
-  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (size_t i = 1; i <= a.size(); ++i)
+  // Three rolling rows instead of a matrix: this runs for every unknown key, hostile ones too.
+  std::vector<size_t> before(b.size() + 1), prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) cur[j] = std::min(cur[j], before[j - 2] + 1);
     }
-  return d[a.size()][b.size()];
+    std::swap(before, prev);
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
 }
 
 // Reads one mapping, rejecting unknown keys with the nearest known one.
@@ -211,6 +215,9 @@ std::optional<std::string> nearest_key(const std::string& key, const std::vector
   std::optional<std::string> best;
   size_t best_d = std::max<size_t>(2, key.size() / 3) + 1;
   for (const auto& k : known) {
+    // The distance is at least the difference in length: most candidates end here.
+    const size_t gap = key.size() > k.size() ? key.size() - k.size() : k.size() - key.size();
+    if (gap >= best_d) continue;
     size_t d = edit_distance(key, k);
     if (d < best_d) best_d = d, best = k;
   }
