@@ -9,6 +9,9 @@
 # a scratch copy of tests/fuzz/corpus/<target>, so the committed seeds never grow. A
 # failing input is saved as BUILD_DIR/fuzz-findings/<target>/crash-*|leak-*|timeout-*|oom-*;
 # reproduce it with BUILD_DIR/fuzz/<target> <that file>.
+# Set FUZZ_WORKERS=N to run N processes per target on the shared corpus (the executions
+# reported are their sum); each worker's log is BUILD_DIR/fuzz-findings/<target>.<n>.log.
+# Set FUZZ_RUNS=N to stop each worker after N executions (SECONDS stays the ceiling).
 # Set FUZZ_KEEP_CORPUS=DIR to keep each grown corpus under DIR/<target> (to minimise and
 # add the interesting ones to the seeds by hand).
 set -euo pipefail
@@ -47,16 +50,32 @@ for t in "${targets[@]}"; do
   corpus=$scratch/$t
   mkdir -p "$corpus" "$build/fuzz-findings/$t"
   [[ -d $here/corpus/$t ]] && cp -r "$here/corpus/$t/." "$corpus/"
-  log=$build/fuzz-findings/$t.log
-  echo "== $t: ${seconds}s (log: $log)"
+  workers=${FUZZ_WORKERS:-1}
+  echo "== $t: ${seconds}s x $workers worker(s) (logs: $build/fuzz-findings/$t.*log)"
+  # Workers are independent processes sharing one corpus directory (libFuzzer rereads it),
+  # the same arrangement as -jobs/-workers but with one log and one exit status each.
+  pids=()
+  for ((w = 1; w <= workers; w++)); do
+    log=$build/fuzz-findings/$t.log
+    (( workers > 1 )) && log=$build/fuzz-findings/$t.$w.log
+    "$bin" "$corpus" -max_total_time="$seconds" ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} -timeout=5 -rss_limit_mb=2048 -print_final_stats=1 \
+      -artifact_prefix="$build/fuzz-findings/$t/" >"$log" 2>&1 &
+    pids+=($!)
+  done
   status=0
-  "$bin" "$corpus" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -print_final_stats=1 \
-    -artifact_prefix="$build/fuzz-findings/$t/" >"$log" 2>&1 || status=$?
-  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  summary+=("$t: ${execs:-?} executions, corpus $(find "$corpus" -type f | wc -l) inputs, exit $status")
+  for pid in "${pids[@]}"; do wait "$pid" || status=$?; done
+  execs=0
+  for log in "$build/fuzz-findings/$t".*log; do
+    [[ $log == "$build/fuzz-findings/$t.log" && $workers -gt 1 ]] && continue
+    n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+    execs=$((execs + ${n:-0}))
+  done
+  summary+=("$t: $execs executions, corpus $(find "$corpus" -type f | wc -l) inputs, exit $status")
   if (( status != 0 )); then
     failed+=("$t")
-    grep -E '^(==[0-9]+==ERROR|SUMMARY|artifact_prefix|fuzz_[a-z_]+: |.*runtime error)' "$log" | head -20 >&2 || true
+    for log in "$build/fuzz-findings/$t".*log; do
+      grep -E '^(==[0-9]+==ERROR|SUMMARY|artifact_prefix|fuzz_[a-z_]+: |.*runtime error)' "$log" | head -20 >&2 || true
+    done
   fi
   if [[ -n ${FUZZ_KEEP_CORPUS:-} ]]; then
     mkdir -p "$FUZZ_KEEP_CORPUS/$t" && cp -r "$corpus/." "$FUZZ_KEEP_CORPUS/$t/"
