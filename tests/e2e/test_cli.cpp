@@ -110,21 +110,10 @@ class Cli : public ::testing::Test {
     origin_ = tmp_.path() + "/origin.git";
     platform_ = tmp_.path() + "/platform.git";
     user_config_ = tmp_.path() + "/user/bbsot/config.yml";
-    fs::create_directories(home_);
-    env_ = isolated_git_env(home_);
-    const char* path = std::getenv("PATH");
-    env_["PATH"] = stage_dir() + "/bin:" + (path ? path : "/usr/bin:/bin");
+    env_ = e2e_env(home_, stage_dir() + "/bin");
     env_["BBSOT_CONFIG"] = user_config_;
     env_["XDG_CACHE_HOME"] = home_ + "/.cache";
     env_["TMPDIR"] = tmp_.path();
-    // Whatever the developer's shell has set must not change what is tested.
-    for (const char* v : {"BBSOT_ALLOW_MIRROR_PUSH", "BBSOT_QUIET", "BBSOT_LIBEXEC_DIR", "BBSOT_TRACE",
-                          "GIT_COMMON_DIR", "GIT_INDEX_FILE", "NO_COLOR", "GIT_CONFIG_PARAMETERS"})
-      env_[v] = "";
-    git_ok({"config", "--global", "user.name", "Alice Example"}, tmp_.path());
-    git_ok({"config", "--global", "user.email", "alice@example.com"}, tmp_.path());
-    git_ok({"config", "--global", "init.defaultBranch", "main"}, tmp_.path());
-    git_ok({"config", "--global", "advice.detachedHead", "false"}, tmp_.path());
   }
 
   // ------------------------------------------------------------------------ runners

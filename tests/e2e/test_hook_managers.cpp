@@ -128,21 +128,15 @@ class HookManagers : public ::testing::Test {
     work_ = tmp_.path() + "/work";
     origin_ = tmp_.path() + "/origin.git";
     platform_ = tmp_.path() + "/platform.git";
-    fs::create_directories(home_);
-    env_ = isolated_git_env(home_);
-    const char* path = std::getenv("PATH");
-    env_["PATH"] = stage_dir() + "/bin:" + node_tools_dir() + "/node_modules/.bin:" + (path ? path : "/usr/bin:/bin");
+    env_ = e2e_env(home_, stage_dir() + "/bin:" + node_tools_dir() + "/node_modules/.bin");
     env_["BBSOT_CONFIG"] = tmp_.path() + "/user/config.yml";
     env_["XDG_CACHE_HOME"] = home_ + "/.cache";
     env_["PRE_COMMIT_HOME"] = tmp_.path() + "/pre-commit-cache";
     env_["NO_COLOR"] = "1";
-    for (const char* v : {"BBSOT_ALLOW_MIRROR_PUSH", "BBSOT_QUIET", "BBSOT_LIBEXEC_DIR", "BBSOT_TRACE", "GIT_COMMON_DIR",
-                          "GIT_INDEX_FILE", "LEFTHOOK", "LEFTHOOK_BIN", "LEFTHOOK_VERBOSE", "LEFTHOOK_CONFIG", "HUSKY",
+    // The hook managers' own switches, which a developer's shell may have set.
+    for (const char* v : {"LEFTHOOK", "LEFTHOOK_BIN", "LEFTHOOK_VERBOSE", "LEFTHOOK_CONFIG", "HUSKY",
                           "SKIP", "PRE_COMMIT_ALLOW_NO_CONFIG", "PRE_COMMIT_REMOTE_NAME", "CI"})
       env_[v] = "";
-    git_ok({"config", "--global", "user.name", "Alice Example"}, tmp_.path());
-    git_ok({"config", "--global", "user.email", "alice@example.com"}, tmp_.path());
-    git_ok({"config", "--global", "init.defaultBranch", "main"}, tmp_.path());
     receiver_ = std::make_unique<Receiver>(tmp_.path() + "/receiver");
     git_ok({"init", "-q", "--bare", origin_}, tmp_.path());
     git_ok({"init", "-q", "--bare", platform_}, tmp_.path());

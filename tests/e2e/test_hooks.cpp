@@ -127,17 +127,7 @@ class Hooks : public ::testing::Test {
     work_ = tmp_.path() + "/work";
     origin_ = tmp_.path() + "/origin.git";
     platform_ = tmp_.path() + "/platform.git";
-    fs::create_directories(home_);
-    env_ = isolated_git_env(home_);
-    const char* path = std::getenv("PATH");
-    env_["PATH"] = stage_dir() + "/bin:" + (path ? path : "/usr/bin:/bin");
-    // Whatever the developer's shell has set must not change the hooks' behaviour.
-    for (const char* v : {"BBSOT_ALLOW_MIRROR_PUSH", "BBSOT_QUIET", "BBSOT_LIBEXEC_DIR",
-                          "BBSOT_CONFIG", "BBSOT_TRACE", "GIT_COMMON_DIR", "GIT_INDEX_FILE"})
-      env_[v] = "";
-    git_ok({"config", "--global", "user.name", "Alice Example"}, tmp_.path());
-    git_ok({"config", "--global", "user.email", "alice@example.com"}, tmp_.path());
-    git_ok({"config", "--global", "init.defaultBranch", "main"}, tmp_.path());
+    env_ = e2e_env(home_, stage_dir() + "/bin");
     git_ok({"init", "-q", "--bare", origin_}, tmp_.path());
     git_ok({"init", "-q", "--bare", platform_}, tmp_.path());
     git_ok({"init", "-q", work_}, tmp_.path());

@@ -147,6 +147,13 @@ RunResult run(const std::vector<std::string>& argv, const Env& env_overrides = {
 // no system config, no prompts, and (if non-empty) ca_file trusted for HTTPS.
 Env isolated_git_env(const std::string& home, const std::string& ca_file = "");
 
+// Where an end-to-end fixture starts: isolated_git_env(home) with `path_prefix` (the
+// staged programs, and any tools the test needs, ':'-separated) first on PATH, every
+// variable that changes bbsot's or git's behaviour cleared so the developer's shell
+// cannot change what is tested, and a global git config in home (identity, `main` as
+// the default branch, no detached-HEAD advice). Creates home.
+Env e2e_env(const std::string& home, const std::string& path_prefix);
+
 std::string stage_dir();                       // the build's installed-layout tree
 std::string bin_path(const std::string& name);  // stage_dir()/bin/name
 std::string support_dir();                     // tests/support in the source tree
