@@ -26,6 +26,17 @@ namespace bbsot::test {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
+#if defined(__SANITIZE_ADDRESS__)
+// Set before any test starts a program, which inherits them (see tests/CMakeLists.txt for
+// why not through ctest). Reports also go to files that the last test checks.
+[[maybe_unused]] const bool kSanitizerOptionsSet = [] {
+  const std::string dir = BBSOT_SANITIZER_REPORT_DIR;
+  ::setenv("ASAN_OPTIONS", ("detect_leaks=1:abort_on_error=0:log_path=" + dir + "/asan").c_str(), 0);
+  ::setenv("UBSAN_OPTIONS", ("print_stacktrace=1:halt_on_error=1:log_path=" + dir + "/ubsan").c_str(), 0);
+  return true;
+}();
+#endif
+
 namespace {
 
 [[noreturn]] void fail(const std::string& what) { throw std::runtime_error(what); }
