@@ -164,21 +164,7 @@ class ApiIds : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
-  int deliverers_running() const {
-    int n = 0;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator("/proc", ec)) {
-      const std::string pid = e.path().filename().string();
-      if (pid.empty() || !std::all_of(pid.begin(), pid.end(), ::isdigit)) continue;
-      std::string cmdline = slurp(e.path().string() + "/cmdline");
-      std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-      if (!contains(cmdline, "bbsot-deliver")) continue;
-      std::error_code ec2;
-      const std::string cwd = fs::read_symlink(e.path() / "cwd", ec2).string();
-      if (contains(cmdline, tmp_.path()) || cwd.starts_with(tmp_.path())) ++n;
-    }
-    return n;
-  }
+  int deliverers_running() const { return bbsot::test::deliverers_running(tmp_.path()); }
 
   // The n-th delivery's body (0-based), after waiting for it and for the deliverers.
   json delivery(size_t n) {

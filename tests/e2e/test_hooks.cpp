@@ -261,28 +261,7 @@ class Hooks : public ::testing::Test {
     return out;
   }
 
-  // bbsot-deliver processes working for this test: named in their argv (watch GIT_DIR)
-  // or started from one of its directories (the hooks pass relative paths).
-  int deliverers_running() const {
-    int n = 0;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator("/proc", ec)) {
-      const std::string pid = e.path().filename().string();
-      if (pid.empty() || !std::all_of(pid.begin(), pid.end(), ::isdigit)) continue;
-      std::string cmdline;
-      try {
-        cmdline = read_file(e.path().string() + "/cmdline");
-      } catch (const std::exception&) {
-        continue;  // gone meanwhile
-      }
-      std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-      if (!contains(cmdline, "bbsot-deliver")) continue;
-      std::error_code ec2;
-      const std::string cwd = fs::read_symlink(e.path() / "cwd", ec2).string();
-      if (contains(cmdline, tmp_.path()) || cwd.starts_with(tmp_.path())) ++n;
-    }
-    return n;
-  }
+  int deliverers_running() const { return bbsot::test::deliverers_running(tmp_.path()); }
 
   // Waits until every deliverer this test started has exited: after that nothing more
   // can arrive. Returns false on timeout.

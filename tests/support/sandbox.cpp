@@ -436,6 +436,23 @@ Env e2e_env(const std::string& home, const std::string& path_prefix) {
   return env;
 }
 
+int deliverers_running(const std::string& dir) {
+  int n = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    const std::string pid = e.path().filename().string();
+    if (pid.empty() || !std::all_of(pid.begin(), pid.end(), ::isdigit)) continue;
+    std::ifstream in(e.path() / "cmdline", std::ios::binary);  // gone meanwhile: empty
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (cmdline.find("bbsot-deliver") == std::string::npos) continue;
+    std::error_code ec2;
+    const std::string cwd = fs::read_symlink(e.path() / "cwd", ec2).string();
+    if (cmdline.find(dir) != std::string::npos || cwd.starts_with(dir)) ++n;
+  }
+  return n;
+}
+
 namespace {
 
 struct Pipes {

@@ -154,6 +154,10 @@ Env isolated_git_env(const std::string& home, const std::string& ca_file = "");
 // the default branch, no detached-HEAD advice). Creates home.
 Env e2e_env(const std::string& home, const std::string& path_prefix);
 
+// bbsot-deliver processes working for a test whose files are under `dir`: named in their
+// argv (watch GIT_DIR) or started from one of its directories (hooks pass relative paths).
+int deliverers_running(const std::string& dir);
+
 std::string stage_dir();                       // the build's installed-layout tree
 std::string bin_path(const std::string& name);  // stage_dir()/bin/name
 std::string support_dir();                     // tests/support in the source tree
