@@ -100,4 +100,14 @@ AccountMatch match_account(const std::vector<Account>& accounts, const Credentia
   return m;
 }
 
+CredentialRequest integration_request(const IntegrationConfig& in) {
+  CredentialRequest req;
+  req.protocol = "https";
+  AccountUrl u = parse_account_url(in.url);
+  req.host = u.host;
+  for (const auto& s : u.segments) req.path += s + "/";
+  req.path += (in.type == BitbucketType::Server ? "scm/" : "") + in.repository + ".git";
+  return req;
+}
+
 }  // namespace bbsot

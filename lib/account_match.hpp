@@ -27,4 +27,8 @@ struct AccountMatch {
 
 AccountMatch match_account(const std::vector<Account>& accounts, const CredentialRequest& req);
 
+// The request git makes for an https clone of the integration's repository: the account
+// matching it is the one doctor checks and whose token reads Bitbucket's API.
+CredentialRequest integration_request(const IntegrationConfig& in);
+
 }  // namespace bbsot

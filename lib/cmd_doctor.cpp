@@ -40,17 +40,6 @@ std::string mode_of(const std::string& path) {
   return buf;
 }
 
-CredentialRequest request_for(const IntegrationConfig& in) {
-  CredentialRequest req;
-  req.protocol = "https";
-  AccountUrl u = parse_account_url(in.url);
-  req.host = u.host;
-  std::string path;
-  for (const auto& s : u.segments) path += s + "/";
-  req.path = path + (in.type == BitbucketType::Server ? "scm/" : "") + in.repository + ".git";
-  return req;
-}
-
 void check_hooks(Doctor& d, const std::string& work) {
   const std::string hooks_path = git_out({"config", "core.hooksPath"}, work);
   std::string dir = git_out({"rev-parse", "--git-path", "hooks"}, work);
@@ -87,7 +76,7 @@ void check_credentials(Doctor& d, const RepoConfig& cfg, const UserConfig& ucfg,
           "run: git bbsot init --key ... (Cloud) or --username ... (Server)");
   else
     d.add("credential helper", "ok", "configured for " + url);
-  AccountMatch m = match_account(ucfg.accounts, request_for(cfg.integration));
+  AccountMatch m = match_account(ucfg.accounts, integration_request(cfg.integration));
   if (!m.account) {
     d.add("account", "warn", "no account in " + ucfg.path + " for " + url, "run: git bbsot init --key ... --secret-command ...");
     return;

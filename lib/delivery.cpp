@@ -97,14 +97,7 @@ Expected<RecordConfig> config_for(const PushRecord& r) {
 // The account that answers for the integration's repository, as for a push over https
 // to it (what doctor checks): its token fetches the ids only Bitbucket knows.
 const Account* account_for(const RecordConfig& c) {
-  const auto& in = c.repo.integration;
-  CredentialRequest req;
-  req.protocol = "https";
-  AccountUrl u = parse_account_url(in.url.empty() ? std::string(kCloudUrl) : in.url);
-  req.host = u.host;
-  for (const auto& s : u.segments) req.path += s + "/";
-  req.path += (in.type == BitbucketType::Server ? "scm/" : "") + in.repository + ".git";
-  return match_account(c.user.accounts, req).account;
+  return match_account(c.user.accounts, integration_request(c.repo.integration)).account;
 }
 
 // Computed once per record and run: the API lookup behind `identity` is cached, but a
