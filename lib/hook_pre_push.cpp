@@ -155,9 +155,11 @@ int check_push(const std::vector<std::string>& args, const std::string& stdin_da
                 << "' anyway; the next sync from Bitbucket overwrites it\n";
       return -1;
     }
-    std::string source = cfg.remotes.source;
-    if (auto repo = GitRepo::open_from_env(); repo && source.empty())
-      source = remote_with_role(list_remotes(*repo, cfg), RemoteRole::Source);
+    // By URL, not by the name in .bbsot.yml: in a teammate's clone that name may be the
+    // very remote being refused.
+    std::string source;
+    if (auto repo = GitRepo::open_from_env(); repo) source = remote_with_role(list_remotes(*repo, cfg), RemoteRole::Source);
+    if (source == remote) source.clear();
     return refuse_mirror(remote, cfg, source, lines);
   }
   if (role != RemoteRole::Source) return -1;

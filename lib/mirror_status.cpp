@@ -65,7 +65,38 @@ void mirror_only_commits(git_repository* repo, BranchStatus& b) {
   git_revwalk_free(walk);
 }
 
-std::string plan_for(const BranchStatus& b, const IntegrationConfig& in) {
+// Without a mirror remote nothing was compared, so no per-branch plan can be known.
+constexpr const char* kNoMirrorPlan =
+    "no mirror remote to compare with; add one: git bbsot init --mirror-remote NAME=URL";
+
+// The default branch is the production (parent) environment: never a new inactive child,
+// never pruned by the integration.
+std::string default_branch_plan(const BranchStatus& b) {
+  switch (b.state) {
+    case BranchState::OnlyOnSource:
+      return "only on Bitbucket: the default branch; the integration will mirror it to the production environment";
+    case BranchState::OnlyOnMirror:
+      return "only on the mirror: the default branch is missing on Bitbucket; push it there";
+    default: return "";
+  }
+}
+
+// fetch_branches off: the integration neither creates nor updates this branch on the
+// platform, and prune_branches is forced off with it.
+std::string unmirrored_plan(const BranchStatus& b) {
+  switch (b.state) {
+    case BranchState::InSync: return "in sync (not mirrored: fetch_branches is off)";
+    case BranchState::MirrorBehind: return "mirror behind: not updated (fetch_branches is off)";
+    case BranchState::MirrorDiverged:
+      return "mirror diverged: " + std::to_string(b.mirror_only_count) +
+             " commit(s) only on the mirror; kept (fetch_branches is off)";
+    case BranchState::OnlyOnMirror: return "only on the mirror (fetch_branches is off: kept)";
+    case BranchState::OnlyOnSource: return "only on Bitbucket: not mirrored (fetch_branches is off)";
+  }
+  return "";
+}
+
+std::string mirrored_plan(const BranchStatus& b, const IntegrationConfig& in) {
   switch (b.state) {
     case BranchState::InSync: return "in sync";
     case BranchState::MirrorBehind: return "mirror behind: the integration will update it";
@@ -76,11 +107,21 @@ std::string plan_for(const BranchStatus& b, const IntegrationConfig& in) {
       return in.prune_branches ? "only on the mirror: will be pruned (create it on Bitbucket to keep it)"
                                : "only on the mirror (prune_branches is off: kept)";
     case BranchState::OnlyOnSource:
-      return in.fetch_branches ? "only on Bitbucket: the integration will create an inactive environment, parent " +
-                                     in.default_branch
-                               : "only on Bitbucket: not mirrored (fetch_branches is off)";
+      return "only on Bitbucket: the integration will create an inactive environment, parent " + in.default_branch;
   }
   return "";
+}
+
+std::string plan_for(const BranchStatus& b, const IntegrationConfig& in, bool have_mirror) {
+  if (!have_mirror) return kNoMirrorPlan;
+  const bool is_default = b.branch == in.default_branch;
+  if (is_default) {
+    std::string p = default_branch_plan(b);
+    if (!p.empty()) return p;
+  }
+  // Without fetch_branches the integration keeps only the default branch in sync.
+  if (!in.fetch_branches && !is_default) return unmirrored_plan(b);
+  return mirrored_plan(b, in);
 }
 
 }  // namespace
@@ -106,7 +147,7 @@ std::vector<BranchStatus> compare_branches(const GitRepo& repo, const RepoConfig
       b.state = git_graph_descendant_of(r, &s, &m) == 1 ? BranchState::MirrorBehind : BranchState::MirrorDiverged;
       if (b.state == BranchState::MirrorDiverged) mirror_only_commits(r, b);
     }
-    b.plan = plan_for(b, cfg.integration);
+    b.plan = plan_for(b, cfg.integration, !mirror.empty());
     out.push_back(std::move(b));
   }
   return out;

@@ -18,11 +18,12 @@ struct BranchStatus {
   std::string branch;
   BranchState state = BranchState::InSync;
   std::string source_id, mirror_id;
-  std::vector<CommitInfo> mirror_only;  // commits the next sync overwrites (at most 10)
+  std::vector<CommitInfo> mirror_only;  // commits only on the mirror (at most 10)
   size_t mirror_only_count = 0;
-  std::string plan;  // one line: what the integration will do
+  std::string plan;  // one line: what the integration will do, per the configured options
 };
 
+// `mirror` empty: no mirror remote is known, so each plan says so instead of guessing.
 std::vector<BranchStatus> compare_branches(const GitRepo& repo, const RepoConfig& cfg, const std::string& source,
                                            const std::string& mirror);
 

@@ -164,16 +164,35 @@ std::vector<RefChange> analyse_push(const GitRepo& repo, const std::vector<PushL
   return out;
 }
 
+namespace {
+
+// Deleting a branch on Bitbucket removes the platform's branch only when pruning is on.
+std::string describe_deletion(const std::string& name, const IntegrationConfig& in) {
+  if (name == in.default_branch)
+    return name + ": default branch deleted on Bitbucket; the integration does not delete the production environment";
+  if (in.prune_branches)
+    return name + ": branch deleted on Bitbucket; the integration will delete its environment";
+  return name + ": branch deleted on Bitbucket; the platform keeps its branch and environment (prune_branches is off)";
+}
+
+// The default branch is the production (parent) environment, never a new child of itself.
+std::string describe_creation(const std::string& name, const IntegrationConfig& in) {
+  if (name == in.default_branch)
+    return name + ": new default branch; the integration will build the production environment from it";
+  return name + ": new branch; the integration will create an inactive environment with " + in.default_branch +
+         " as its parent";
+}
+
+}  // namespace
+
 std::string describe_change(const RefChange& c, const IntegrationConfig& in) {
   const std::string name = short_name(c.ref);
   if (c.is_tag) return "tag " + name + (c.closed ? " deleted" : " pushed") + ": no environment changes";
+  // Without fetch_branches the integration keeps only the default branch in sync.
   const bool mirrored = in.fetch_branches || name == in.default_branch;
   if (!mirrored) return name + ": not mirrored by the integration (fetch_branches is off)";
-  if (c.closed)
-    return name + ": branch deleted on Bitbucket; the integration will delete its environment";
-  if (c.created)
-    return name + ": new branch; the integration will create an inactive environment with " + in.default_branch +
-           " as its parent";
+  if (c.closed) return describe_deletion(name, in);
+  if (c.created) return describe_creation(name, in);
   std::string n = std::to_string(c.commits.size()) + (c.truncated ? "+" : "");
   if (c.forced) return name + ": forced update; the integration will rebuild its environment";
   return name + ": " + n + " new commit" + (n == "1" ? "" : "s") + "; the integration will rebuild its environment";

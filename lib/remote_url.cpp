@@ -437,9 +437,10 @@ bool mirror_belongs_to_project(const RemoteUrl& u, std::string_view project) {
   return starts(u.user) || starts(u.path);
 }
 
-RemoteRole classify_remote(const std::string& name, const std::string& url, const RepoConfig& cfg) {
-  if (!cfg.remotes.source.empty() && name == cfg.remotes.source) return RemoteRole::Source;
-  if (!cfg.remotes.mirror.empty() && name == cfg.remotes.mirror) return RemoteRole::Mirror;
+namespace {
+
+// What the URL alone says, ignoring the configured names.
+RemoteRole role_by_url(const std::string& url, const RepoConfig& cfg) {
   RemoteUrl u = parse_remote_url(url);
   if (!u.valid) return RemoteRole::Other;
   if (is_integration_source(u, cfg.integration)) return RemoteRole::Source;
@@ -447,6 +448,18 @@ RemoteRole classify_remote(const std::string& name, const std::string& url, cons
       cfg.remotes.mirror_patterns.empty() ? default_mirror_patterns() : cfg.remotes.mirror_patterns;
   for (const auto& pat : patterns)
     if (!u.host.empty() && glob_match(pat, u.host)) return RemoteRole::Mirror;
+  return RemoteRole::Other;
+}
+
+}  // namespace
+
+RemoteRole classify_remote(const std::string& name, const std::string& url, const RepoConfig& cfg) {
+  const RemoteRole by_url = role_by_url(url, cfg);
+  // .bbsot.yml is shared, but each clone names its remotes: a teammate whose `origin` is
+  // the platform must still be stopped, so a URL recognised as the other role wins.
+  if (by_url != RemoteRole::Other) return by_url;
+  if (!cfg.remotes.source.empty() && name == cfg.remotes.source) return RemoteRole::Source;
+  if (!cfg.remotes.mirror.empty() && name == cfg.remotes.mirror) return RemoteRole::Mirror;
   return RemoteRole::Other;
 }
 

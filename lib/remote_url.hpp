@@ -62,14 +62,16 @@ bool glob_match(std::string_view pattern, std::string_view text);
 bool mirror_belongs_to_project(const RemoteUrl& u, std::string_view project);
 
 // The role of remote `name` with URL `url`:
-//  1. cfg.remotes.source / cfg.remotes.mirror name it -> Source / Mirror;
-//  2. the URL is on the integration's host (Cloud: integration.url, default
+//  1. the URL is on the integration's host (Cloud: integration.url, default
 //     https://bitbucket.org, over http(s) or ssh; Server: the host of integration.url over
 //     any of http, https, ssh, ssh on any port) and its repository key equals
 //     integration.repository (case-insensitive) -> Source;
-//  3. the host matches cfg.remotes.mirror_patterns (default_mirror_patterns() when empty)
+//  2. the host matches cfg.remotes.mirror_patterns (default_mirror_patterns() when empty)
 //     -> Mirror, whichever platform project it belongs to;
+//  3. otherwise cfg.remotes.source / cfg.remotes.mirror name it -> Source / Mirror;
 //  4. otherwise Other (also for URLs that do not parse).
+// A recognised URL beats the name: the names in .bbsot.yml are shared, but each clone
+// chose its own, and a teammate whose `origin` is the platform must still be refused.
 RemoteRole classify_remote(const std::string& name, const std::string& url, const RepoConfig& cfg);
 
 // `url` as given, with the password of a scheme://user:password@host form replaced by

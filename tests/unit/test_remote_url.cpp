@@ -267,10 +267,15 @@ const RoleCase kRoleCases[] = {
   {"cloud", "magento", "abcdefg123@git.us-3.magento.cloud:abcdefg123.git", R::Mirror},
   {"cloud", "x", "abcdefg123@git.eu-5.platform.sh.evil.com:abcdefg123.git", R::Other},
   {"cloud", "x", "abcdefg123@evilgit.eu-5.platform.sh:abcdefg123.git", R::Other},
-  // Names override URLs
+  // Names decide when the URL is not recognisable
   {"cloud-named", "upstream", "https://github.com/acme/widget.git", R::Source},
-  {"cloud-named", "deploy", "https://bitbucket.org/acme/widget.git", R::Mirror},
   {"cloud-named", "deploy", "", R::Mirror},
+  {"cloud-named", "deploy", "../deploy.git", R::Mirror},
+  {"cloud-named", "upstream", "https://bitbucket.org/acme/widget.git", R::Source},
+  // A URL recognised as the other role wins over the name (a clone whose names differ)
+  {"cloud-named", "deploy", "https://bitbucket.org/acme/widget.git", R::Source},
+  {"cloud-named", "upstream", "abcdefg123@git.eu-5.platform.sh:abcdefg123.git", R::Mirror},
+  {"server", "origin", "abcdefg123@git.eu-5.platform.sh:abcdefg123.git", R::Mirror},
   {"cloud-named", "origin", "https://bitbucket.org/acme/widget.git", R::Source},
   {"cloud-named", "platform", "abcdefg123@git.eu-5.platform.sh:abcdefg123.git", R::Mirror},
   {"cloud-named", "origin", "https://github.com/acme/widget.git", R::Other},
@@ -333,6 +338,19 @@ TEST(RemoteUrlClassify, RepositoryWrittenWithGitSuffixOrSlashes) {
   RepoConfig c = cloud_config();
   c.integration.repository = "/acme/widget.git/";
   EXPECT_EQ(classify_remote("origin", "git@bitbucket.org:acme/widget.git", c), RemoteRole::Source);
+}
+
+// Finding 9: .bbsot.yml names the remotes for everyone, but a teammate's `origin` may be
+// the platform (cloned with `platform get`); its pushes must be refused, not reported.
+TEST(RemoteUrlClassify, SourceNameWithAMirrorUrlIsTheMirror) {
+  RepoConfig c = cloud_config();
+  c.remotes.source = "origin";
+  c.remotes.mirror = "platform";
+  EXPECT_EQ(classify_remote("origin", "abcdefg123@git.eu-5.platform.sh:abcdefg123.git", c), RemoteRole::Mirror);
+  EXPECT_EQ(classify_remote("platform", "git@bitbucket.org:acme/widget.git", c), RemoteRole::Source);
+  // Unrecognisable URLs (local paths, other hosts) leave the names in charge.
+  EXPECT_EQ(classify_remote("origin", "/srv/git/widget.git", c), RemoteRole::Source);
+  EXPECT_EQ(classify_remote("platform", "https://deploy.example.net/widget.git", c), RemoteRole::Mirror);
 }
 
 }  // namespace
