@@ -99,6 +99,11 @@ void check_hook_url(Doctor& d, const RepoConfig& cfg, const UserConfig& ucfg) {
           "add integration.hook_url to .bbsot.yml (the integration's webhook URL)");
     return;
   }
+  if (auto problem = endpoint_url_problem(url); !problem.empty()) {
+    d.add("hook_url", "fail", "integration.hook_url in " + std::string(kRepoConfigName) + ": " + problem,
+          "use the https:// hook URL the platform shows for the integration; reports wait in the outbox meanwhile");
+    return;
+  }
   HttpRequest req;
   req.method = "GET";
   req.url = url;
@@ -152,7 +157,7 @@ int cmd_doctor(const Args& args) {
   const std::string work = repo->workdir();
   RepoConfig cfg;
   UserConfig ucfg;
-  bool cfg_ok = true;
+  bool cfg_ok = true, ucfg_ok = true;
   try {
     cfg = load_repo_config(join_path(work, kRepoConfigName));
     d.add("config", "ok", join_path(work, kRepoConfigName) + " is valid");
@@ -165,6 +170,7 @@ int cmd_doctor(const Args& args) {
     d.add("user config", "ok", user_config_path() + (path_exists(user_config_path()) ? " is valid and private" : " (none yet)"));
   } catch (const ConfigError& e) {
     d.add("user config", "fail", e.what(), e.hints().empty() ? "" : e.hints()[0]);
+    ucfg_ok = false;
   }
   if (cfg_ok) {
     auto remotes = list_remotes(*repo, cfg);
@@ -176,7 +182,8 @@ int cmd_doctor(const Args& args) {
   }
   check_hooks(d, work);
   if (cfg_ok) {
-    check_credentials(d, cfg, ucfg, work);
+    // Accounts, CA file and timeouts live in the user file: checked only once it loads.
+    if (ucfg_ok) check_credentials(d, cfg, ucfg, work);
     check_hook_url(d, cfg, ucfg);
   }
   check_permissions(d, repo->common_dir());

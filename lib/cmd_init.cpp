@@ -2,8 +2,10 @@
 // the platform CLI's integration:add names them. Idempotent: a second run changes nothing.
 #include <algorithm>
 #include <iostream>
+#include <optional>
 #include <unistd.h>
 
+#include "account_match.hpp"
 #include "atomic_file.hpp"
 #include "cli_options.hpp"
 #include "config.hpp"
@@ -12,9 +14,11 @@
 #include "git_cli.hpp"
 #include "git_repo.hpp"
 #include "hook_install.hpp"
+#include "http.hpp"
 #include "outbox.hpp"
 #include "remote_url.hpp"
 #include "repo_remotes.hpp"
+#include "text.hpp"
 
 namespace bbsot {
 
@@ -28,6 +32,8 @@ const char* kInitUsage =
 
 // The credential.helper values init writes.
 const char* kHelperValues = "^(bbsot|/.*/git-credential-bbsot)$";
+// The URLs whose credential.<url>.useHttpPath init set (it was not true before).
+const char* kPathRecordKey = "bbsot.useHttpPathSetFor";
 
 bool parse_bool(const std::string& flag, const std::string& v) {
   if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
@@ -47,32 +53,123 @@ std::string ask(const std::string& question) {
   return line;
 }
 
-// Fills type/repository/url from the first remote that names a Bitbucket repository.
-void detect_source(RepoConfig& cfg, const std::vector<NamedRemote>& remotes) {
-  for (const auto& r : remotes) {
-    RemoteUrl u = parse_remote_url(r.url);
-    if (!u.valid || bitbucket_repo_key(u).empty()) continue;
-    const bool cloud = u.host == "bitbucket.org" || u.host == "altssh.bitbucket.org";
-    if (glob_match("git.*", u.host) && !cloud) continue;  // a platform remote, not Bitbucket
-    if (cfg.integration.repository.empty()) {
-      if (cloud) {
-        cfg.integration.type = BitbucketType::Cloud;
-        cfg.integration.repository = u.path;
-      } else {
-        auto scm = u.path.find("scm/");
-        std::string rest = scm == std::string::npos ? u.path : u.path.substr(scm + 4);
-        cfg.integration.type = BitbucketType::Server;
-        cfg.integration.repository = rest;
-        std::string url = "https://";
-        url.append(u.host);
-        if (u.scheme == "https" && u.port) url.append(":").append(std::to_string(u.port));
-        if (scm != std::string::npos && scm > 0) url.append("/").append(u.path, 0, scm - 1);
-        cfg.integration.url = url;
-      }
-    }
-    if (cfg.remotes.source.empty()) cfg.remotes.source = r.name;
-    return;
+std::vector<std::string> path_segments(const std::string& path) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = std::min(path.find('/', start), path.size());
+    if (end > start) out.push_back(path.substr(start, end - start));
+    start = end + 1;
   }
+  return out;
+}
+
+// The host of a configured URL as parse_remote_url spells it (no port, no brackets).
+std::string url_host(const std::string& url) {
+  std::string h = parse_account_url(url).host;
+  if (h.starts_with('[')) return h.substr(1, h.find(']') - 1);
+  auto colon = h.rfind(':');
+  return colon == std::string::npos ? h : h.substr(0, colon);
+}
+
+bool is_cloud_host(const std::string& host) { return host == "bitbucket.org" || host == "altssh.bitbucket.org"; }
+
+// Index of the `scm` segment of a Server HTTP clone URL (<context>/scm/PROJECT/repo), or -1.
+long scm_index(const RemoteUrl& u, const std::vector<std::string>& segs) {
+  if (u.scheme != "https" && u.scheme != "http") return -1;
+  const size_t n = segs.size();
+  return n >= 3 && ascii_lower(segs[n - 3]) == "scm" ? long(n - 3) : -1;
+}
+
+// A remote that names a Bitbucket repository, with what it implies.
+struct SourceCandidate {
+  std::string remote;
+  BitbucketType type = BitbucketType::Cloud;
+  std::string repository;
+  std::string url;  // Server base URL the remote implies ("" for Cloud)
+};
+
+// The Server base URL a remote implies: https on its host, plus the context path before /scm/.
+std::string server_base_url(const RemoteUrl& u, const std::vector<std::string>& segs, long scm) {
+  std::string url = "https://" + u.host;
+  if (u.scheme == "https" && u.port) url += ":" + std::to_string(u.port);  // ssh ports say nothing of https
+  for (long i = 0; i < scm; ++i) url += "/" + segs[size_t(i)];
+  return url;
+}
+
+// What `r` says about the source, or nothing when it is not evidently the Bitbucket
+// repository. Any host may run Bitbucket Server (git.example.com too), so a non-Cloud host
+// counts only with Server evidence: a /scm/ clone path, the Server SSH port 7999, or the
+// user naming it (--url on that host, --type bitbucket_server). The platform's remote is
+// recognised by classify_remote's mirror patterns, not by its host name.
+std::optional<SourceCandidate> source_candidate(const NamedRemote& r, const IntegrationConfig& in, bool type_given) {
+  if (r.role == RemoteRole::Mirror) return std::nullopt;
+  const RemoteUrl u = parse_remote_url(r.url);
+  const std::string key = bitbucket_repo_key(u);
+  if (key.empty()) return std::nullopt;
+  if (!in.repository.empty() && ascii_lower(in.repository) != key) return std::nullopt;  // another repository
+  const bool cloud = is_cloud_host(u.host);
+  const std::string named = in.url.empty() ? "" : url_host(in.url);
+  if (!named.empty() && named != u.host && !(cloud && is_cloud_host(named))) return std::nullopt;
+  const auto segs = path_segments(u.path);
+  const long scm = scm_index(u, segs);
+  const bool server_evidence = scm >= 0 || (u.scheme == "ssh" && u.port == 7999) || !named.empty() ||
+                               (type_given && in.type == BitbucketType::Server);
+  if (!cloud && !server_evidence) return std::nullopt;
+  SourceCandidate c{r.name, cloud ? BitbucketType::Cloud : BitbucketType::Server, key, ""};
+  if (type_given && c.type != in.type) return std::nullopt;
+  if (segs.size() >= 2 && (cloud || scm >= 0 || u.scheme == "ssh"))
+    c.repository = segs[segs.size() - 2] + "/" + segs.back();  // as the user spelled it
+  if (!cloud) c.url = server_base_url(u, segs, scm);
+  return c;
+}
+
+// One line on what each remote looked like, for the "cannot tell" error.
+std::string describe_remotes(const std::vector<NamedRemote>& remotes) {
+  std::string out;
+  for (const auto& r : remotes) {
+    out += (out.empty() ? "" : "; ") + r.name + " = " + redact_remote_url(r.url);
+    if (r.role == RemoteRole::Mirror) out += " (the platform's mirror)";
+    else if (bitbucket_repo_key(parse_remote_url(r.url)).empty()) out += " (not a Bitbucket repository URL)";
+    else out += " (no /scm/ path or port 7999: maybe Bitbucket Server, not certain)";
+  }
+  return out.empty() ? "no remotes" : "remotes: " + out;
+}
+
+std::vector<SourceCandidate> source_candidates(const RepoConfig& cfg, const std::vector<NamedRemote>& remotes,
+                                               bool type_given) {
+  std::vector<SourceCandidate> out;
+  for (const auto& r : remotes) {
+    if (!cfg.remotes.source.empty() && r.name != cfg.remotes.source) continue;
+    auto c = source_candidate(r, cfg.integration, type_given);
+    if (!c) continue;
+    // The same repository over ssh and https: the https form also carries the context path.
+    auto same = std::find_if(out.begin(), out.end(), [&](const SourceCandidate& o) {
+      return ascii_lower(o.repository) == ascii_lower(c->repository) && o.type == c->type;
+    });
+    if (same == out.end()) out.push_back(*c);
+    else if (c->url.size() > same->url.size()) same->url = c->url;
+  }
+  return out;
+}
+
+// Fills the source remote and, only where the user and .bbsot.yml left them absent,
+// type/repository/url (DESIGN: "auto-detected from URLs when absent").
+void detect_source(RepoConfig& cfg, const std::vector<NamedRemote>& remotes, bool type_given) {
+  auto found = source_candidates(cfg, remotes, type_given);
+  if (found.size() > 1) {
+    std::string names;
+    for (const auto& c : found) names += (names.empty() ? "" : ", ") + c.remote + " (" + c.repository + ")";
+    throw ConfigError("git bbsot init: several remotes name a Bitbucket repository: " + names,
+                      {"pass --source-remote NAME or --repository OWNER/REPO to say which one is the source"});
+  }
+  if (found.empty()) return;
+  const auto& c = found.front();
+  auto& in = cfg.integration;
+  if (!type_given) in.type = c.type;
+  if (in.repository.empty()) in.repository = c.repository;
+  if (in.url.empty() && in.type == BitbucketType::Server) in.url = c.url;
+  if (cfg.remotes.source.empty()) cfg.remotes.source = c.remote;
 }
 
 void detect_mirror(RepoConfig& cfg, const std::vector<NamedRemote>& remotes) {
@@ -95,7 +192,13 @@ void apply_flags(RepoConfig& cfg, const ParsedArgs& p) {
   if (auto v = opt(p, "repository"); !v.empty()) in.repository = v;
   if (auto v = opt(p, "url"); !v.empty()) in.url = v;
   if (auto v = opt(p, "project"); !v.empty()) in.project = v;
-  if (auto v = opt(p, "hook-url"); !v.empty()) in.hook_url = v;
+  if (auto v = opt(p, "hook-url"); !v.empty()) {
+    // Caught here, not at the first push: the deliverer would refuse every report.
+    if (auto problem = endpoint_url_problem(v); !problem.empty())
+      throw ConfigError("git bbsot init: --hook-url " + problem,
+                        {"use the https:// hook URL the platform shows for the integration"});
+    in.hook_url = v;
+  }
   if (auto v = opt(p, "default-branch"); !v.empty()) in.default_branch = v;
   if (auto v = opt(p, "fetch-branches"); !v.empty()) in.fetch_branches = parse_bool("fetch-branches", v);
   if (auto v = opt(p, "prune-branches"); !v.empty()) in.prune_branches = parse_bool("prune-branches", v);
@@ -140,7 +243,7 @@ bool update_account(const ParsedArgs& p, const IntegrationConfig& in, std::vecto
     if (a.secret.empty())
       throw ConfigError("git bbsot init: --key needs --secret-command CMD (or --secret-env VAR) for the consumer secret",
                         {"e.g. --secret-command 'pass show bitbucket/oauth-secret'"});
-    a.token_url = opt(p, "token-url").empty() ? kCloudTokenUrl : opt(p, "token-url");
+    a.token_url = opt(p, "token-url");  // empty: keep the stored one, or the default
   } else {
     if (username.empty()) throw ConfigError("git bbsot init: a Bitbucket Server account needs --username");
     a.username = username;
@@ -185,8 +288,10 @@ void configure_helper(const std::string& url, bool global, const std::string& wo
     done.push_back("git config " + scope + " " + key + " " + value);
   }
   const std::string path_key = "credential." + url + ".useHttpPath";
-  if (git_out({"config", scope, "--get", path_key}, work) != "true") {
+  if (git_out({"config", scope, "--type=bool", "--get", path_key}, work) != "true") {
     git_run({"config", scope, path_key, "true"}, work);
+    // Recorded so that uninstall removes this entry, and never one the user set.
+    git_run({"config", scope, "--add", kPathRecordKey, url}, work);
     done.push_back("git config " + scope + " " + path_key + " true");
   }
 }
@@ -208,6 +313,21 @@ void install(const std::string& work, std::vector<std::string>& done) {
   auto changes = install_hooks(dir);
   if (!changes) throw Error("git bbsot init: " + changes.error());
   for (const auto& c : *changes) done.push_back("hook " + c.hook + ": " + c.action + " (" + dir + ")");
+}
+
+// Only the useHttpPath entries init itself set (kPathRecordKey): the user's own stay.
+void remove_recorded_use_http_path(const std::string& scope, const std::string& work) {
+  const std::string urls = git_out({"config", scope, "--get-all", kPathRecordKey}, work);
+  size_t pos = 0;
+  while (pos < urls.size()) {
+    size_t end = std::min(urls.find('\n', pos), urls.size());
+    const std::string key = "credential." + urls.substr(pos, end - pos) + ".useHttpPath";
+    pos = end + 1;
+    if (git_out({"config", scope, "--get", key}, work).empty()) continue;
+    git_run({"config", scope, "--unset-all", key}, work);
+    std::cout << "bbsot: removed " << key << " (" << scope.substr(2) << ")\n";
+  }
+  if (!urls.empty()) git_run({"config", scope, "--unset-all", kPathRecordKey}, work);
 }
 
 }  // namespace
@@ -263,12 +383,16 @@ int cmd_init(const Args& args) {
   apply_flags(cfg, p);
   if (p.vm.count("mirror-remote")) add_mirror_remote(opt(p, "mirror-remote"), cfg, work);
   auto remotes = list_remotes(*repo, cfg);
-  detect_source(cfg, remotes);
+  detect_source(cfg, remotes, existed || p.vm.count("type") > 0);
   detect_mirror(cfg, list_remotes(*repo, cfg));
   if (cfg.integration.repository.empty()) cfg.integration.repository = ask("Bitbucket repository (owner/repo)");
   if (cfg.integration.repository.empty())
-    throw ConfigError("git bbsot init: cannot tell which Bitbucket repository this is (no remote points at one)",
-                      {"pass --repository owner/repo (and --type bitbucket_server --url URL for Server)"});
+    throw ConfigError("git bbsot init: cannot tell which Bitbucket repository this is (" + describe_remotes(remotes) + ")",
+                      {"Cloud: pass --repository OWNER/REPO; Server: pass --type bitbucket_server --url https://HOST[/context] "
+                       "--repository PROJECT/repo"});
+  if (cfg.integration.type == BitbucketType::Server && cfg.integration.url.empty())
+    throw ConfigError("git bbsot init: Bitbucket Server needs its base URL and no remote shows it",
+                      {"pass --url https://HOST[/context] (the address you open Bitbucket at)"});
   if (cfg.integration.url.empty() && cfg.integration.type == BitbucketType::Cloud) cfg.integration.url = kCloudUrl;
   // Round-trip through the parser: init writes only what a later load accepts.
   cfg = parse_repo_config(repo_config_yaml(cfg), cfg_path);
@@ -278,11 +402,14 @@ int cmd_init(const Args& args) {
     if (!w) throw Error(w.error());
     done.push_back(std::string(existed ? "updated " : "wrote ") + cfg_path + " (commit it to share it with your team)");
   }
-  const bool has_account = update_account(p, cfg.integration, done);
+  update_account(p, cfg.integration, done);
   const std::string url = integration_account_url(cfg.integration);
-  bool known = has_account;
-  for (const auto& a : load_user_config(user_config_path()).accounts) known = known || a.url == url;
-  if (known) configure_helper(url, p.vm.count("global") > 0, work, done);
+  // The helper's own matcher decides: a broader account (https://bitbucket.org) answers too,
+  // and the helper is configured for that account's URL, where it will answer.
+  const UserConfig users = load_user_config(user_config_path());
+  const AccountMatch match = match_account(users.accounts, integration_request(cfg.integration));
+  const bool known = match.account != nullptr;
+  if (known) configure_helper(match.account->url, p.vm.count("global") > 0, work, done);
   install(work, done);
   for (const auto& d : done) std::cout << "bbsot: " << d << "\n";
   if (done.empty() || std::all_of(done.begin(), done.end(), [](const std::string& s) {
@@ -324,6 +451,7 @@ int cmd_uninstall(const Args& args) {
       git_run({"config", scope, "--unset-all", key, kHelperValues}, work);
       std::cout << "bbsot: removed " << key << " (" << scope.substr(2) << ")\n";
     }
+    remove_recorded_use_http_path(scope, work);
   }
   ::unlink(armed_marker_path(repo->git_dir()).c_str());
   std::cout << "bbsot: kept " << kRepoConfigName << ", your accounts and any undelivered reports (git bbsot report list)\n";

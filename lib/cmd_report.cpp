@@ -99,6 +99,9 @@ int cmd_report(const Args& args) {
     std::cout << "dropped report " << p.positional[1] << "\n";
     return kExitOk;
   }
+  if (sub == "list" || sub == "flush")
+    throw ConfigError("git bbsot report " + sub + ": unexpected argument '" + p.positional[1] + "'",
+                      {std::string("usage: ") + kUsage});
   throw ConfigError("git bbsot report: unknown subcommand '" + sub + "'", {std::string("usage: ") + kUsage});
 }
 

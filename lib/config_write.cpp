@@ -16,6 +16,29 @@ bool same_secret(const SecretRef& a, const SecretRef& b) {
   return a.value == b.value && a.command == b.command && a.env == b.env;
 }
 
+bool same_account(const Account& a, const Account& b) {
+  return a.url == b.url && a.type == b.type && a.key == b.key && same_secret(a.secret, b.secret) &&
+         a.username == b.username && same_secret(a.token, b.token) && a.token_url == b.token_url &&
+         a.api_url == b.api_url;
+}
+
+// `a` carries only what the command line said; whatever it leaves empty the user set
+// before (by hand or an earlier init) and must survive.
+Account merged(Account cur, const Account& a) {
+  auto take = [](std::string& dst, const std::string& src) {
+    if (!src.empty()) dst = src;
+  };
+  cur.type = a.type;
+  take(cur.key, a.key);
+  take(cur.username, a.username);
+  take(cur.token_url, a.token_url);
+  take(cur.api_url, a.api_url);
+  // A secret is one of value/command/env: a new one replaces the old one whole.
+  if (!a.secret.empty()) cur.secret = a.secret;
+  if (!a.token.empty()) cur.token = a.token;
+  return cur;
+}
+
 }  // namespace
 
 std::string repo_config_yaml(const RepoConfig& cfg) {
@@ -66,22 +89,23 @@ std::string user_config_yaml(const UserConfig& cfg) {
     emit_secret(e, "secret", a.secret);
     if (!a.username.empty()) e << YAML::Key << "username" << YAML::Value << a.username;
     emit_secret(e, "token", a.token);
-    if (a.type == BitbucketType::Cloud && a.token_url != kCloudTokenUrl)
+    if (!a.token_url.empty() && !(a.type == BitbucketType::Cloud && a.token_url == kCloudTokenUrl))
       e << YAML::Key << "token_url" << YAML::Value << a.token_url;
+    if (!a.api_url.empty()) e << YAML::Key << "api_url" << YAML::Value << a.api_url;
     e << YAML::EndMap;
   }
   e << YAML::EndSeq << YAML::EndMap;
-  return std::string("# bbsot accounts (mode 0600). Secrets: prefer *_command or *_env over literal values.\n") +
+  return std::string("# bbsot accounts (mode 0600). Secrets: prefer *_command or *_env over literal values.\n"
+                     "# git bbsot init rewrites this file: values are kept, comments are not.\n") +
          e.c_str() + "\n";
 }
 
 bool upsert_account(UserConfig& cfg, const Account& a) {
   for (auto& cur : cfg.accounts) {
     if (cur.url != a.url) continue;
-    if (cur.type == a.type && cur.key == a.key && same_secret(cur.secret, a.secret) && cur.username == a.username &&
-        same_secret(cur.token, a.token) && cur.token_url == a.token_url)
-      return false;
-    cur = a;
+    Account next = merged(cur, a);
+    if (same_account(next, cur)) return false;
+    cur = std::move(next);
     return true;
   }
   cfg.accounts.push_back(a);

@@ -9,7 +9,8 @@ namespace bbsot {
 
 std::string repo_config_yaml(const RepoConfig& cfg);
 std::string user_config_yaml(const UserConfig& cfg);
-// Adds `a` or replaces the account with the same URL. Returns false when nothing changed.
+// Adds `a`, or updates the account with the same URL: the fields `a` sets replace the
+// stored ones, the fields it leaves empty keep their stored values. False: nothing changed.
 bool upsert_account(UserConfig& cfg, const Account& a);
 
 }  // namespace bbsot

@@ -114,7 +114,7 @@ std::string hook_manager_instructions(const std::string& manager) {
   if (manager == "pre-commit")
     return "add to .pre-commit-config.yaml:\n"
            "    - repo: local\n      hooks:\n        - id: bbsot\n          name: bbsot\n          entry: git bbsot hook pre-push\n"
-           "          language: system\n          stages: [push]\n          pass_filenames: false\n          always_run: true\n"
+           "          language: system\n          stages: [push]  # pre-commit 3.2 or later: [pre-push]\n          pass_filenames: false\n          always_run: true\n"
            "then run: pre-commit install --hook-type pre-push (see docs/HOOK-MANAGERS.md)";
   return "";
 }

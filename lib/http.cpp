@@ -2,6 +2,7 @@
 #include "text.hpp"
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <cctype>
 #include <curl/curl.h>
 #include <mutex>
@@ -44,7 +45,9 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
-// The host part of an http:// URL, to allow plain HTTP only to this machine.
+}  // namespace
+
+// A host is this machine only if it is literally so: "127.evil.example" is a DNS name.
 bool loopback_http(const std::string& url) {
   const std::string l = ascii_lower(url);
   if (!l.starts_with("http://")) return false;
@@ -54,8 +57,19 @@ bool loopback_http(const std::string& url) {
   std::string host;
   if (rest.starts_with("[")) host = rest.substr(0, rest.find(']') + 1);
   else host = rest.substr(0, rest.find(':'));
-  return host == "localhost" || host == "[::1]" || host.starts_with("127.");
+  if (host == "localhost" || host == "[::1]") return true;
+  in_addr a{};
+  return ::inet_pton(AF_INET, host.c_str(), &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
 }
+
+std::string endpoint_url_problem(const std::string& url) {
+  const std::string l = ascii_lower(url);
+  if (l.starts_with("https://") && l.size() > 8) return "";
+  if (loopback_http(url)) return "";
+  return "'" + url + "' is not an https:// URL (plain http is allowed only to 127.0.0.0/8, ::1 and localhost)";
+}
+
+namespace {
 
 // OpenSSL's X509_V_ERR_* values as CURLINFO_SSL_VERIFYRESULT reports them; spelled out here
 // so this file does not depend on OpenSSL's headers (libcurl may use another TLS backend).

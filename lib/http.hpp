@@ -35,4 +35,10 @@ struct HttpResponse {
 // and refused plain-http URLs; an HTTP error status is a successful call.
 Expected<HttpResponse> http_request(const HttpRequest& req);
 
+// True for an http:// URL whose host is this machine (127.0.0.0/8, [::1], localhost).
+bool loopback_http(const std::string& url);
+
+// Why bbsot will not send to this URL (it must be https, or http to loopback), or "".
+std::string endpoint_url_problem(const std::string& url);
+
 }  // namespace bbsot

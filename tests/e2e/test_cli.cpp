@@ -256,6 +256,28 @@ TEST_F(CliUsage, BadBooleanIsAUsageError) {
   EXPECT_FALSE(fs::exists(work_ + "/.bbsot.yml")) << "a usage error must change nothing";
 }
 
+TEST_F(CliUsage, PlainHttpHookUrlIsRefusedUnlessLoopback) {
+  init_with_real_urls();
+  for (const std::string bad : {"http://integrations.example.net/hook", "http://127.evil.example/hook", "ftp://127.0.0.1/x"}) {
+    auto r = bbsot({"init", "--hook-url", bad});
+    EXPECT_EQ(r.exit_code, 2) << bad << "\n" << describe(r);
+    EXPECT_TRUE(contains(r.err, bad)) << r.err;
+    EXPECT_TRUE(contains(r.err, "https://")) << r.err;
+    EXPECT_FALSE(fs::exists(work_ + "/.bbsot.yml")) << "a refused flag must change nothing";
+  }
+  auto ok = bbsot({"init", "--hook-url", "http://127.0.0.1:9/hook"});
+  EXPECT_EQ(ok.exit_code, 0) << describe(ok);
+}
+
+TEST_F(CliUsage, ExtraArgumentsOfReportSubcommandsAreNamed) {
+  init_with_real_urls();
+  for (const std::string sub : {"list", "flush"}) {
+    auto r = bbsot({"report", sub, "extra"});
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_TRUE(contains(r.err, "report " + sub + ": unexpected argument 'extra'")) << r.err;
+  }
+}
+
 TEST_F(CliUsage, EveryCommandHasHelp) {
   init_with_real_urls();
   for (const char* c : {"init", "uninstall", "status", "doctor", "sync", "demo", "token", "hook", "report", "version",
@@ -414,6 +436,93 @@ TEST_F(CliInit, LinkedWorktreeSharesTheHooks) {
   EXPECT_TRUE(contains(ok.err, "bbsot: topic: new branch")) << ok.err;
 }
 
+// Audit 4 #1: detection fills only what is absent; an explicit --url stays as given.
+TEST_F(CliInit, ExplicitUrlIsNotReplacedByDetection) {
+  init_work();
+  git_ok({"remote", "add", "origin", "ssh://git@bitbucket.example.com:7999/PROJ/repo.git"});
+  auto r = bbsot({"init", "--type", "bitbucket_server", "--url", "https://bitbucket.example.com/bitbucket"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  const std::string cfg = read_file(work_ + "/.bbsot.yml");
+  EXPECT_TRUE(contains(cfg, "\n  url: https://bitbucket.example.com/bitbucket\n")) << cfg;
+  EXPECT_TRUE(contains(cfg, "\n  type: bitbucket_server\n")) << cfg;
+  EXPECT_TRUE(contains(cfg, "\n  repository: PROJ/repo\n")) << cfg;
+  EXPECT_TRUE(contains(cfg, "\n  source: origin\n")) << cfg;
+}
+
+// Audit 4 #2: a Bitbucket Server on a git.* host is recognised by its /scm/ path; the
+// platform's remote is told apart by the mirror patterns, not by "git." in its host.
+TEST_F(CliInit, DetectsAServerOnAGitDotHost) {
+  init_work();
+  git_ok({"remote", "add", "origin", "https://git.example.com/scm/PROJ/repo.git"});
+  git_ok({"remote", "add", "platform", "abc123@git.eu-5.platform.sh:abc123.git"});
+  auto r = bbsot({"init"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  const std::string cfg = read_file(work_ + "/.bbsot.yml");
+  EXPECT_TRUE(contains(cfg, "\n  type: bitbucket_server\n")) << cfg;
+  EXPECT_TRUE(contains(cfg, "\n  repository: PROJ/repo\n")) << cfg;
+  EXPECT_TRUE(contains(cfg, "\n  url: https://git.example.com\n")) << cfg;
+  EXPECT_TRUE(contains(cfg, "\n  source: origin\n")) << cfg;
+  EXPECT_TRUE(contains(cfg, "\n  mirror: platform\n")) << cfg;
+}
+
+// Audit 4 #2: an scp-like URL on an unknown host may or may not be Bitbucket Server: the
+// error says what was seen and which flags settle it; with them, init succeeds.
+TEST_F(CliInit, UncertainServerRemoteNeedsFlags) {
+  init_work();
+  git_ok({"remote", "add", "origin", "git@git.example.com:PROJ/repo.git"});
+  auto r = bbsot({"init"});
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "origin = git@git.example.com:PROJ/repo.git")) << r.err;
+  EXPECT_TRUE(contains(r.err, "--type bitbucket_server --url")) << r.err;
+  EXPECT_FALSE(fs::exists(work_ + "/.bbsot.yml"));
+
+  auto ok = bbsot({"init", "--type", "bitbucket_server", "--url", "https://git.example.com"});
+  ASSERT_EQ(ok.exit_code, 0) << describe(ok);
+  const std::string cfg = read_file(work_ + "/.bbsot.yml");
+  EXPECT_TRUE(contains(cfg, "\n  repository: PROJ/repo\n")) << cfg;
+  EXPECT_TRUE(contains(cfg, "\n  url: https://git.example.com\n")) << cfg;
+}
+
+// Audit 4 #3: an account for all of bitbucket.org answers for bitbucket.org/Acme/Shop, as
+// the credential helper matches it; the helper is configured for that account's URL.
+TEST_F(CliInit, BroaderAccountCountsAndGetsTheHelper) {
+  init_with_real_urls();
+  fs::create_directories(tmp_.path() + "/user/bbsot");
+  write_file(user_config_,
+             "accounts:\n  - url: https://bitbucket.org\n    type: bitbucket\n    key: k\n    secret_env: S\n"
+             "  - url: https://bitbucket.org.evil.example\n    type: bitbucket\n    key: k\n    secret_env: S\n",
+             0600);
+  auto r = bbsot({"init"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_FALSE(contains(r.out, "no Bitbucket account configured")) << r.out;
+  EXPECT_EQ(git_ok({"config", "--local", "--get-all", "credential.https://bitbucket.org.helper"}),
+            bin_path("git-credential-bbsot"));
+  EXPECT_EQ(git_ok({"config", "--local", "--get", "credential.https://bitbucket.org.useHttpPath"}), "true");
+  EXPECT_FALSE(contains(local_config(), "evil")) << local_config();
+}
+
+// Audit 4 #4: --key rewrites the user file without losing api_url/token_url or other accounts.
+TEST_F(CliInit, AccountUpdateKeepsEveryFieldOfEveryAccount) {
+  init_with_real_urls();
+  fs::create_directories(tmp_.path() + "/user/bbsot");
+  write_file(user_config_,
+             "accounts:\n"
+             "  - url: https://bitbucket.org/Acme\n    type: bitbucket\n    key: old\n    secret_env: OLD\n"
+             "    token_url: https://auth.example.com/token\n    api_url: https://api.example.com/2.0\n"
+             "  - url: https://bitbucket.example.com\n    type: bitbucket_server\n    username: alice\n"
+             "    token_env: BB_TOKEN\n    api_url: https://bitbucket.example.com/rest/api/1.0\n",
+             0600);
+  auto r = bbsot({"init", "--key", "new-key", "--secret-env", "NEW"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  const std::string user = read_file(user_config_);
+  EXPECT_EQ(file_mode(user_config_), 0600);
+  for (const char* kept : {"key: new-key", "secret_env: NEW", "token_url: https://auth.example.com/token",
+                           "api_url: https://api.example.com/2.0", "username: alice", "token_env: BB_TOKEN",
+                           "api_url: https://bitbucket.example.com/rest/api/1.0"})
+    EXPECT_TRUE(contains(user, kept)) << kept << " lost:\n" << user;
+  EXPECT_FALSE(contains(user, "key: old")) << user;
+}
+
 // ================================================================= uninstall
 
 using CliUninstall = Cli;
@@ -456,6 +565,28 @@ TEST_F(CliUninstall, InitThenUninstallLeavesAnEmptyHooksDirAsItWas) {
   auto u = bbsot({"uninstall"});
   ASSERT_EQ(u.exit_code, 0) << describe(u);
   EXPECT_EQ(snapshot_dir(hooks_dir()), before);
+}
+
+// Audit 4 #11: uninstall removes the useHttpPath init set, and not one the user had set.
+TEST_F(CliUninstall, RemovesTheUseHttpPathInitSetOnly) {
+  init_with_real_urls();
+  write_file(tmp_.path() + "/secret", "x\n", 0600);
+  ASSERT_EQ(bbsot({"init", "--key", "K", "--secret-command", "cat " + tmp_.path() + "/secret"}).exit_code, 0);
+  ASSERT_EQ(git_ok({"config", "--local", "--get", "credential.https://bitbucket.org/Acme.useHttpPath"}), "true");
+  auto u = bbsot({"uninstall"});
+  ASSERT_EQ(u.exit_code, 0) << describe(u);
+  EXPECT_FALSE(contains(local_config(), "usehttppath")) << local_config();
+  EXPECT_FALSE(contains(local_config(), "bbsot.")) << local_config();
+}
+
+TEST_F(CliUninstall, KeepsTheUsersOwnUseHttpPath) {
+  init_with_real_urls();
+  git_ok({"config", "--local", "credential.https://bitbucket.org/Acme.useHttpPath", "true"});
+  write_file(tmp_.path() + "/secret", "x\n", 0600);
+  ASSERT_EQ(bbsot({"init", "--key", "K", "--secret-command", "cat " + tmp_.path() + "/secret"}).exit_code, 0);
+  auto u = bbsot({"uninstall"});
+  ASSERT_EQ(u.exit_code, 0) << describe(u);
+  EXPECT_EQ(git_ok({"config", "--local", "--get", "credential.https://bitbucket.org/Acme.useHttpPath"}), "true");
 }
 
 // ==================================================================== status
@@ -643,6 +774,31 @@ TEST_F(CliDoctor, BrokenConfigFails) {
   EXPECT_TRUE(contains(r.out, ".bbsot.yml")) << r.out;
   // The hooks are still checked.
   EXPECT_EQ(level_of(checks, "hook pre-push"), "ok") << r.out;
+}
+
+TEST_F(CliDoctor, HookUrlThatIsNotHttpsFailsWithoutAConnection) {
+  std::string text = read_file(work_ + "/.bbsot.yml");
+  const std::string url = receiver_->url();
+  text.replace(text.find(url), url.size(), "http://integrations.example.net/hook");
+  write_file(work_ + "/.bbsot.yml", text);
+  auto r = bbsot({"doctor"});
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  auto checks = checks_of(r.out);
+  EXPECT_EQ(level_of(checks, "hook_url"), "fail") << r.out;
+  EXPECT_TRUE(contains(r.out, "hook_url: integration.hook_url in .bbsot.yml: 'http://integrations.example.net/hook' "
+                              "is not an https:// URL")) << r.out;
+}
+
+TEST_F(CliDoctor, UnreadableUserFileIsOneFailureNotAMissingAccount) {
+  fs::create_directories(fs::path(user_config_).parent_path());
+  write_file(user_config_, "accounts: []\n");
+  fs::permissions(user_config_, fs::perms(0644));
+  auto r = bbsot({"doctor"});
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  auto checks = checks_of(r.out);
+  EXPECT_EQ(level_of(checks, "user config"), "fail") << r.out;
+  EXPECT_EQ(level_of(checks, "account"), "(missing)") << r.out;
+  EXPECT_FALSE(contains(r.out, "no account in  for")) << r.out;
 }
 
 TEST_F(CliDoctor, MissingHooksFail) {
