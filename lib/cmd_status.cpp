@@ -22,6 +22,7 @@ const char* colour_of(BranchState s) {
     case BranchState::MirrorDiverged: return "\033[31m";
     case BranchState::OnlyOnMirror: return "\033[33m";
     case BranchState::OnlyOnSource: return "\033[36m";
+    case BranchState::NotCompared: return "";
   }
   return "";
 }
@@ -54,7 +55,7 @@ void print_human(const nlohmann::json& j) {
     std::cout << "  " << name << std::string(width - name.size() + 2, ' ');
     std::string state = b["state"].get<std::string>();
     if (colour) {
-      for (int s = 0; s <= 4; ++s)
+      for (int s = 0; s <= static_cast<int>(BranchState::NotCompared); ++s)
         if (state == to_string(static_cast<BranchState>(s))) std::cout << colour_of(static_cast<BranchState>(s));
     }
     std::cout << b["plan"].get<std::string>() << (colour ? "\033[0m" : "") << "\n";

@@ -14,6 +14,7 @@ const char* to_string(BranchState s) {
     case BranchState::MirrorDiverged: return "mirror-diverged";
     case BranchState::OnlyOnMirror: return "only-on-mirror";
     case BranchState::OnlyOnSource: return "only-on-source";
+    case BranchState::NotCompared: return "not-compared";
   }
   return "in-sync";
 }
@@ -92,6 +93,7 @@ std::string unmirrored_plan(const BranchStatus& b) {
              " commit(s) only on the mirror; kept (fetch_branches is off)";
     case BranchState::OnlyOnMirror: return "only on the mirror (fetch_branches is off: kept)";
     case BranchState::OnlyOnSource: return "only on Bitbucket: not mirrored (fetch_branches is off)";
+    case BranchState::NotCompared: return kNoMirrorPlan;
   }
   return "";
 }
@@ -108,6 +110,7 @@ std::string mirrored_plan(const BranchStatus& b, const IntegrationConfig& in) {
                                : "only on the mirror (prune_branches is off: kept)";
     case BranchState::OnlyOnSource:
       return "only on Bitbucket: the integration will create an inactive environment, parent " + in.default_branch;
+    case BranchState::NotCompared: return kNoMirrorPlan;
   }
   return "";
 }
@@ -137,7 +140,8 @@ std::vector<BranchStatus> compare_branches(const GitRepo& repo, const RepoConfig
   std::vector<BranchStatus> out;
   for (auto& [name, b] : all) {
     b.branch = name;
-    if (b.mirror_id.empty()) b.state = BranchState::OnlyOnSource;
+    if (mirror.empty()) b.state = BranchState::NotCompared;
+    else if (b.mirror_id.empty()) b.state = BranchState::OnlyOnSource;
     else if (b.source_id.empty()) b.state = BranchState::OnlyOnMirror;
     else if (b.mirror_id == b.source_id) b.state = BranchState::InSync;
     else {

@@ -11,8 +11,10 @@ namespace bbsot {
 
 class GitRepo;
 
-enum class BranchState { InSync, MirrorBehind, MirrorDiverged, OnlyOnMirror, OnlyOnSource };
-const char* to_string(BranchState s);  // in-sync, mirror-behind, mirror-diverged, only-on-mirror, only-on-source
+// NotCompared: there is no mirror remote, so nothing was compared (the last value).
+enum class BranchState { InSync, MirrorBehind, MirrorDiverged, OnlyOnMirror, OnlyOnSource, NotCompared };
+// in-sync, mirror-behind, mirror-diverged, only-on-mirror, only-on-source, not-compared
+const char* to_string(BranchState s);
 
 struct BranchStatus {
   std::string branch;

@@ -777,6 +777,26 @@ TEST_F(Hooks, PushToTheMirrorIsRefused) {
   EXPECT_TRUE(receiver_->attempts().empty());
 }
 
+// .bbsot.yml is shared, but each clone names its own remotes: here a teammate's `origin`
+// is the platform (reached through a stand-in ssh that serves the bare repository).
+TEST_F(Hooks, TeammateWhoseOriginIsThePlatformIsRefusedAndPointedAtBitbucket) {
+  const std::string ssh = tmp_.path() + "/fake-ssh";
+  write_file(ssh, "#!/bin/sh\n# the last argument is the command git runs on the server\n"
+                  "while [ $# -gt 1 ]; do shift; done\ncd '" + tmp_.path() + "' && exec sh -c \"$1\"\n");
+  fs::permissions(ssh, fs::perms(0755));
+  git_ok({"remote", "set-url", "origin", "abc123@git.eu-3.platform.sh:platform.git"});
+  git_ok({"remote", "add", "bb", origin_});
+  git_ok({"checkout", "-q", "-b", "feature"});
+  commit("one");
+
+  auto r = push({"origin", "feature"}, {{"GIT_SSH_COMMAND", ssh}});
+  EXPECT_NE(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(contains(r.err, "refusing to push to 'origin'")) << r.err;
+  EXPECT_FALSE(contains(r.err, "bbsot:     git push origin")) << "suggested the refused remote itself:\n" << r.err;
+  EXPECT_TRUE(contains(r.err, "git push https://bitbucket.org/acme/shop feature")) << r.err;
+  EXPECT_EQ(ls_remote("platform", "refs/heads/feature"), "");
+}
+
 // ------------------------------------------------------------ configuration
 
 TEST_F(Hooks, MalformedConfigWarnsButNeverBlocks) {

@@ -104,6 +104,11 @@ TEST_F(IntegrationPlan, NoMirrorRemoteClaimsNoPlan) {
     EXPECT_TRUE(contains(plan, "no mirror remote to compare with")) << name << ": " << plan;
     EXPECT_TRUE(contains(plan, "git bbsot init --mirror-remote NAME=URL")) << name << ": " << plan;
   }
+  // Scripts read the state, not the sentence: it must not claim "only-on-source" either.
+  auto r = run({"git", "bbsot", "status", "--json"}, env_, work_);
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_FALSE(contains(r.out, "only-on-source")) << r.out;
+  EXPECT_TRUE(contains(r.out, "\"state\": \"not-compared\"")) << r.out;
 }
 
 // Finding 6/7: the default branch is the production environment, never its own child.
