@@ -47,7 +47,9 @@ class IntegrationPlan : public ::testing::Test {
 
   void commit(const std::string& message) {
     ++clock_;
-    const std::string file = "f" + std::to_string(clock_) + ".txt";
+    // Appended, not "f" + ...: g++ 12 warns falsely (-Wrestrict) about literal + temporary.
+    std::string file = "f";
+    file += std::to_string(clock_) + ".txt";
     write_file(work_ + "/" + file, message + "\n");
     git_ok({"add", file});
     git_ok({"commit", "-q", "-m", message});
