@@ -216,7 +216,7 @@ namespace {
 class Lookup {
  public:
   Lookup(const RepoConfig& repo, const UserConfig& user, const Account& a, std::string base)
-      : repo_(repo), user_(user), a_(a), base_(std::move(base)),
+      : user_(user), a_(a), base_(std::move(base)),
         cache_(api_cache_path(a, base_, repo.integration.repository)) {}
 
   using Parser = std::optional<ApiJson> (*)(const std::string&);
@@ -291,7 +291,6 @@ class Lookup {
     return !token_.empty();
   }
 
-  const RepoConfig& repo_;
   const UserConfig& user_;
   const Account& a_;
   std::string base_, cache_, token_, token_error_;
