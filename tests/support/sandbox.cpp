@@ -436,14 +436,29 @@ Env e2e_env(const std::string& home, const std::string& path_prefix) {
   return env;
 }
 
+namespace {
+
+// A /proc file of a process that exits while it is read fails with ESRCH, which
+// libstdc++'s filebuf turns into an exception: read(2) it and keep what came.
+std::string read_proc_file(const fs::path& p) {
+  std::string out;
+  const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.append(buf, size_t(n));
+  ::close(fd);
+  return out;
+}
+
+}  // namespace
+
 int deliverers_running(const std::string& dir) {
   int n = 0;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator("/proc", ec)) {
     const std::string pid = e.path().filename().string();
     if (pid.empty() || !std::all_of(pid.begin(), pid.end(), ::isdigit)) continue;
-    std::ifstream in(e.path() / "cmdline", std::ios::binary);  // gone meanwhile: empty
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string cmdline = read_proc_file(e.path() / "cmdline");  // gone meanwhile: empty
     std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
     if (cmdline.find("bbsot-deliver") == std::string::npos) continue;
     std::error_code ec2;
