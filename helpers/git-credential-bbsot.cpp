@@ -6,12 +6,14 @@
 #include <iostream>
 #include <unistd.h>
 
-#include "account_match.hpp"
-#include "config.hpp"
-#include "credential_protocol.hpp"
-#include "fs_util.hpp"
-#include "token_cache.hpp"
-#include "trace.hpp"
+#include "bitbucket/account_match.hpp"
+#include "config/secret.hpp"
+#include "base/clock.hpp"
+#include "config/config.hpp"
+#include "bitbucket/credential_protocol.hpp"
+#include "base/files.hpp"
+#include "token/token_cache.hpp"
+#include "base/trace.hpp"
 
 using namespace bbsot;
 

@@ -1,7 +1,7 @@
 // pre-push: refuses pushes to the platform's mirror, records pushes to Bitbucket for the
 // integration, then runs the hook bbsot's installation moved aside.
-#include "hook_chain.hpp"
-#include "hook_pre_push.hpp"
+#include "hooks/chain.hpp"
+#include "hooks/pre_push.hpp"
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);

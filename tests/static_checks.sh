@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Static checks over the product code (lib/, hooks/, helpers/): clang-tidy with the
+# Static checks over the product code (lib/, cli/, hooks/, helpers/): clang-tidy with the
 # repository's .clang-tidy, then cppcheck. Prints one line per finding,
 #   file:line: check: message
 # and exits 1 if there is any (2 when a tool is missing). Usage:
@@ -26,7 +26,7 @@ if [[ ! -f $build/compile_commands.json ]]; then
 fi
 
 cd "$root" || exit 2
-mapfile -t sources < <(find lib hooks helpers -name '*.cpp' | sort)
+mapfile -t sources < <(find lib cli hooks helpers -name '*.cpp' | sort)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
@@ -43,7 +43,7 @@ cat "$out"/*.log |
   sort -u >"$out/tidy.txt"
 
 cppcheck --enable=warning,performance,portability --error-exitcode=1 --inline-suppr --std=c++20 \
-  -I lib --quiet --template='{file}:{line}: cppcheck-{id}: {message}' lib hooks helpers 2>"$out/cppcheck.txt"
+  -I lib -I . --quiet --template='{file}:{line}: cppcheck-{id}: {message}' lib cli hooks helpers 2>"$out/cppcheck.txt"
 cppcheck_rc=$?
 
 cat "$out/tidy.txt" "$out/cppcheck.txt"

@@ -10,12 +10,12 @@
 #include <iostream>
 #include <thread>
 
-#include "delivery.hpp"
-#include "fs_util.hpp"
-#include "hook_chain.hpp"
-#include "outbox.hpp"
-#include "process.hpp"
-#include "trace.hpp"
+#include "report/delivery.hpp"
+#include "base/files.hpp"
+#include "hooks/chain.hpp"
+#include "outbox/outbox.hpp"
+#include "base/process.hpp"
+#include "base/trace.hpp"
 
 using namespace bbsot;
 

@@ -4,10 +4,10 @@
 #include <cstring>
 #include <iostream>
 
-#include "config.hpp"
-#include "credential_protocol.hpp"
-#include "fs_util.hpp"
-#include "token_source.hpp"
+#include "config/config.hpp"
+#include "bitbucket/credential_protocol.hpp"
+#include "base/files.hpp"
+#include "net/token_source.hpp"
 
 using namespace bbsot;
 

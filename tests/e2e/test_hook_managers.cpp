@@ -23,7 +23,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "hook_install.hpp"
+#include "hooks/install.hpp"
 #include "sandbox.hpp"
 
 namespace bbsot::test {

@@ -29,7 +29,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "delivery.hpp"  // kAttemptsPerRun
+#include "report/delivery.hpp"  // kAttemptsPerRun
 #include "sandbox.hpp"
 
 namespace bbsot::test {

@@ -7,7 +7,7 @@
 #include <exception>
 #include <string>
 
-#include "config.hpp"
+#include "config/config.hpp"
 
 using namespace bbsot;
 

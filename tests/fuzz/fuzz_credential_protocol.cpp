@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "account_match.hpp"
-#include "credential_protocol.hpp"
+#include "bitbucket/account_match.hpp"
+#include "bitbucket/credential_protocol.hpp"
 
 using namespace bbsot;
 

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "oauth.hpp"
+#include "net/oauth.hpp"
 
 using namespace bbsot;
 

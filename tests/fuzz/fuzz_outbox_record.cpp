@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "outbox.hpp"
+#include "outbox/outbox.hpp"
 
 using namespace bbsot;
 

@@ -9,7 +9,7 @@
 #include <exception>
 #include <string>
 
-#include "outbox.hpp"
+#include "outbox/outbox.hpp"
 
 using namespace bbsot;
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "push_analysis.hpp"
-#include "remote_url.hpp"
+#include "history/push_analysis.hpp"
+#include "git/remote_url.hpp"
 
 using namespace bbsot;
 

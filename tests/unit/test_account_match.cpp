@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "account_match.hpp"
+#include "bitbucket/account_match.hpp"
 
 using namespace bbsot;
 

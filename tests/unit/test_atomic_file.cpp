@@ -1,11 +1,11 @@
-#include "atomic_file.hpp"
+#include "base/atomic_file.hpp"
 
 #include <dirent.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#include "fs_util.hpp"
+#include "base/files.hpp"
 
 namespace bbsot {
 namespace {

@@ -1,4 +1,5 @@
-#include "bitbucket_api.hpp"
+#include "api/identity.hpp"
+#include "base/clock.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -7,8 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "fs_util.hpp"
-#include "token_cache.hpp"
+#include "base/files.hpp"
+#include "token/token_cache.hpp"
 
 namespace bbsot {
 namespace {

@@ -3,8 +3,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "atomic_file.hpp"
-#include "config.hpp"
+#include "base/atomic_file.hpp"
+#include "config/secret.hpp"
+#include "config/config.hpp"
 
 using namespace bbsot;
 

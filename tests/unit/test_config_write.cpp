@@ -2,8 +2,8 @@
 // (audit 4, finding 4), and an update touches only what the command line set.
 #include <gtest/gtest.h>
 
-#include "config.hpp"
-#include "config_write.hpp"
+#include "config/config.hpp"
+#include "config/config_write.hpp"
 
 namespace bbsot {
 namespace {

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "credential_protocol.hpp"
+#include "bitbucket/credential_protocol.hpp"
 
 using namespace bbsot;
 

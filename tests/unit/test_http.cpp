@@ -1,7 +1,7 @@
 // Which URLs bbsot sends to: https anywhere, plain http only to this machine.
 #include <gtest/gtest.h>
 
-#include "http.hpp"
+#include "net/http.hpp"
 
 using namespace bbsot;
 

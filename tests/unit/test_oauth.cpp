@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "oauth.hpp"
+#include "net/oauth.hpp"
 
 using namespace bbsot;
 

@@ -3,9 +3,10 @@
 #include <cstdlib>
 #include <unistd.h>
 
-#include "atomic_file.hpp"
-#include "fs_util.hpp"
-#include "outbox.hpp"
+#include "base/atomic_file.hpp"
+#include "base/files.hpp"
+#include "base/uuid.hpp"
+#include "outbox/outbox.hpp"
 
 using namespace bbsot;
 
@@ -13,7 +14,7 @@ namespace {
 
 PushRecord sample(size_t refs) {
   PushRecord r;
-  r.id = new_uuid();
+  r.id = new_uuid().value();
   r.created = 100;
   r.remote = "origin";
   CommitInfo c{"a1b2c3", "Ann", "ann@example.com", 5, 60, "msg\n", {"p1"}};

@@ -1,6 +1,6 @@
 // describe_change: the pre-push line that says what the integration will do with a ref
 // update must follow the configured options (DESIGN.md "The integration model").
-#include "push_analysis.hpp"
+#include "history/push_analysis.hpp"
 
 #include <gtest/gtest.h>
 

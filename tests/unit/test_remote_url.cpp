@@ -1,4 +1,4 @@
-#include "remote_url.hpp"
+#include "git/remote_url.hpp"
 
 #include <gtest/gtest.h>
 

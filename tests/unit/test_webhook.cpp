@@ -1,4 +1,4 @@
-#include "webhook.hpp"
+#include "report/webhook.hpp"
 
 #include <gtest/gtest.h>
 

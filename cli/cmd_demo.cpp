@@ -1,0 +1,184 @@
+// git bbsot demo: the whole story in a sandbox, with no account and no network: a bare
+// repository stands in for Bitbucket, another for the platform's mirror, and a local
+// endpoint for the integration's hook_url, which checks each report's signature.
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <unistd.h>
+
+#include "base/atomic_file.hpp"
+#include "base/uuid.hpp"
+#include "cli/options.hpp"
+#include "cli/demo_receiver.hpp"
+#include "base/files.hpp"
+#include "hooks/install.hpp"
+#include "outbox/outbox.hpp"
+#include "base/process.hpp"
+
+namespace bbsot {
+
+namespace {
+
+class Sandbox {
+ public:
+  explicit Sandbox(bool keep) : keep_(keep) {
+    char tmpl[] = "/tmp/bbsot-demo-XXXXXX";
+    const char* base = std::getenv("TMPDIR");
+    std::string t = std::string(base && *base ? base : "/tmp") + "/bbsot-demo-XXXXXX";
+    std::vector<char> buf(t.begin(), t.end());
+    buf.push_back('\0');
+    if (!::mkdtemp(buf.data()) && !::mkdtemp(tmpl)) throw Error("cannot create a sandbox directory");
+    dir = buf[0] ? buf.data() : tmpl;
+  }
+  ~Sandbox() {
+    if (keep_ || dir.empty()) return;
+    ProcessOptions o;
+    run_process({"rm", "-rf", dir}, o);
+  }
+  std::string dir;
+
+ private:
+  bool keep_;
+};
+
+std::string self_exe() {
+  std::string self = self_exe_path();
+  return self.empty() ? "git-bbsot" : self;
+}
+
+// Runs a step the way a user would type it, showing the command and what it printed.
+int show(const std::vector<std::string>& argv, const std::string& cwd, const std::string& shown = "") {
+  std::string cmd = shown;
+  if (cmd.empty())
+    for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
+  std::cout << "   $ " << cmd << "\n";
+  ProcessOptions o;
+  o.cwd = cwd;
+  o.timeout_ms = 60000;
+  auto r = run_process(argv, o);
+  if (!r) throw Error("demo: " + r.error());
+  for (const std::string* s : {&r->out, &r->err}) {
+    size_t pos = 0;
+    while (pos < s->size()) {
+      size_t end = s->find('\n', pos);
+      if (end == std::string::npos) end = s->size();
+      std::cout << "   | " << s->substr(pos, end - pos) << "\n";
+      pos = end + 1;
+    }
+  }
+  std::cout << "   (exit " << r->exit_code << ")\n" << std::flush;
+  return r->exit_code;
+}
+
+void must(int rc, const std::string& what) {
+  if (rc != 0) throw Error("demo: " + what + " failed unexpectedly");
+}
+
+void describe_report(const ReceivedHook& h) {
+  auto j = nlohmann::json::parse(h.body, nullptr, false);
+  std::cout << "   The integration endpoint received " << h.headers.at("x-event-key") << " (request "
+            << h.headers.at("x-request-uuid") << "), signature "
+            << (h.signature_ok ? "verified" : "WRONG") << ":\n";
+  if (j.is_discarded()) return;
+  for (const auto& c : j["push"]["changes"]) {
+    std::string name = c["new"].is_null() ? c["old"]["name"].get<std::string>() : c["new"]["name"].get<std::string>();
+    std::cout << "     " << c["new"].value("type", "branch") << " " << name << ": "
+              << (c["created"].get<bool>() ? "created" : c["closed"].get<bool>() ? "deleted" : "updated") << ", "
+              << c["commits"].size() << " commit(s)" << (c["forced"].get<bool>() ? ", forced" : "") << "\n";
+  }
+}
+
+void setup_env(const std::string& dir) {
+  ::setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+  ::setenv("GIT_CONFIG_GLOBAL", (dir + "/gitconfig").c_str(), 1);
+  ::setenv("BBSOT_CONFIG", (dir + "/config.yml").c_str(), 1);
+  ::setenv("XDG_CACHE_HOME", (dir + "/cache").c_str(), 1);
+  ::setenv("GIT_TERMINAL_PROMPT", "0", 1);
+  for (const char* v : {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "BBSOT_ALLOW_MIRROR_PUSH", "BBSOT_QUIET"})
+    ::unsetenv(v);
+  write_file_atomic(dir + "/gitconfig",
+                    "[user]\n\tname = Demo Developer\n\temail = dev@example.com\n[init]\n\tdefaultBranch = main\n"
+                    "[advice]\n\tdetachedHead = false\n",
+                    0644);
+}
+
+}  // namespace
+
+int cmd_demo(const Args& args) {
+  po::options_description opts("Options");
+  opts.add_options()("keep", "leave the sandbox in place to explore");
+  auto p = parse_args("demo", "git bbsot demo [--keep]",
+                      "A walk-through in a temporary directory, with no account and no network: a push\n"
+                      "to the source reported to a local integration endpoint, a push to the mirror\n"
+                      "refused, and status showing a mirror that diverged.",
+                      opts, args, 0);
+  if (p.help) return kExitOk;
+  const bool keep = p.vm.count("keep") > 0;
+  Sandbox sb(keep);
+  const std::string& d = sb.dir;
+  setup_env(d);
+  auto random = new_uuid();
+  if (!random) throw Error("demo: " + random.error());
+  const std::string secret = *random;
+  write_file_atomic(d + "/report-secret", secret + "\n", 0600);
+  DemoReceiver receiver(secret);
+  const std::string hook_url = "http://127.0.0.1:" + std::to_string(receiver.port()) + "/hooks/bitbucket";
+  std::cout << "bbsot demo: a sandbox in " << d << " (no account, no network)\n"
+            << "   bitbucket/acme/shop.git       stands in for Bitbucket, the source of truth\n"
+            << "   platform/abc123demo.git       stands in for the platform's git mirror\n"
+            << "   " << hook_url << "  stands in for the integration's hook_url\n\n";
+  ProcessOptions quiet;
+  quiet.cwd = d;
+  for (const auto& bare : {"bitbucket/acme/shop.git", "platform/abc123demo.git"})
+    must(run_process({"git", "init", "-q", "--bare", d + "/" + bare}, quiet)->exit_code, "git init");
+  must(run_process({"git", "clone", "-q", d + "/bitbucket/acme/shop.git", d + "/work"}, quiet)->exit_code, "git clone");
+  const std::string work = d + "/work";
+  quiet.cwd = work;
+  run_process({"git", "remote", "add", "platform", d + "/platform/abc123demo.git"}, quiet);
+  write_file_atomic(work + "/.bbsot.yml",
+                    "integration:\n  type: bitbucket\n  repository: acme/shop\n  project: abc123demo\n"
+                    "  default_branch: main\n  hook_url: " + hook_url + "\nremotes:\n  source: origin\n  mirror: platform\n"
+                    "report:\n  secret_command: cat " + d + "/report-secret\n", 0644);
+  write_file_atomic(work + "/README.md", "# shop\n", 0644);
+  auto hooks = install_hooks(work + "/.git/hooks");
+  if (!hooks) throw Error("demo: " + hooks.error());
+  run_process({"git", "add", "."}, quiet);
+  run_process({"git", "commit", "-q", "-m", "Start the shop"}, quiet);
+
+  std::cout << "1. Push to Bitbucket: bbsot says what the integration will do and reports the push.\n";
+  must(show({"git", "push", "origin", "main"}, work), "the push to the source");
+  if (receiver.wait_for(1, 15000)) describe_report(receiver.received()[0]);
+  else std::cout << "   (no report arrived in 15 s; see: git bbsot report list)\n";
+
+  std::cout << "\n2. Push straight to the platform's mirror: refused, with the command to use instead.\n";
+  write_file_atomic(work + "/hotfix.txt", "fixed on the platform\n", 0644);
+  run_process({"git", "add", "."}, quiet);
+  run_process({"git", "commit", "-q", "-m", "Hotfix made for the platform only"}, quiet);
+  show({"git", "push", "platform", "main"}, work);
+
+  std::cout << "\n3. Someone forces it through; then Bitbucket moves on. status shows what the next sync overwrites.\n";
+  show({"env", "BBSOT_ALLOW_MIRROR_PUSH=1", "git", "push", "-q", "platform", "main"}, work,
+       "BBSOT_ALLOW_MIRROR_PUSH=1 git push -q platform main");
+  run_process({"git", "reset", "-q", "--hard", "origin/main"}, quiet);
+  write_file_atomic(work + "/feature.txt", "feature\n", 0644);
+  run_process({"git", "add", "."}, quiet);
+  run_process({"git", "commit", "-q", "-m", "Add the feature on Bitbucket"}, quiet);
+  must(show({"git", "push", "-q", "origin", "main"}, work), "the second push");
+  receiver.wait_for(2, 15000);
+  show({self_exe(), "status"}, work, "git bbsot status");
+  show({self_exe(), "report", "list"}, work, "git bbsot report list");
+  const auto got = receiver.received();
+  std::cout << "\nThe endpoint received " << got.size() << " report(s), every signature "
+            << (std::all_of(got.begin(), got.end(), [](const ReceivedHook& h) { return h.signature_ok; })
+                    ? "verified"
+                    : "NOT verified")
+            << ".\n";
+  if (keep) std::cout << "The sandbox stays in " << d << " (cd " << work << "; git bbsot status --no-fetch)\n";
+  else std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let detached deliverers finish
+  return kExitOk;
+}
+
+}  // namespace bbsot

@@ -1,0 +1,28 @@
+// Option parsing shared by the `git bbsot` subcommands (Boost.Program_options): the same
+// --help, the same one-line usage errors with exit code 2.
+#pragma once
+#include <boost/program_options.hpp>
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+
+namespace bbsot {
+
+namespace po = boost::program_options;
+
+struct ParsedArgs {
+  po::variables_map vm;
+  std::vector<std::string> positional;
+  bool help = false;  // --help was given and printed: the command returns 0
+};
+
+// `usage`: the synopsis line(s) without "usage: ". Unknown options, bad values or more
+// than `max_positional` operands throw ConfigError naming the problem and the usage.
+ParsedArgs parse_args(const std::string& command, const std::string& usage, const std::string& about,
+                      po::options_description opts, const Args& args, size_t max_positional);
+
+// Whether to use colour: stdout is a terminal and NO_COLOR is not set.
+bool use_colour();
+
+}  // namespace bbsot

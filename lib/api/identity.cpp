@@ -1,0 +1,337 @@
+#include "api/identity.hpp"
+#include "net/ca_policy.hpp"
+#include "config/secret.hpp"
+#include "base/clock.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <functional>
+
+#include "bitbucket/account_match.hpp"
+#include "base/atomic_file.hpp"
+#include "base/files.hpp"
+#include "net/http.hpp"
+#include "base/text.hpp"
+#include "token/token_cache.hpp"
+#include "net/token_source.hpp"
+#include "base/trace.hpp"
+
+namespace bbsot {
+
+namespace {
+
+constexpr const char* kCloudApi = "https://api.bitbucket.org/2.0";
+constexpr int kMaxApiTimeoutMs = 5000;          // a lookup must never hold a delivery up
+constexpr size_t kMaxApiBody = size_t{256} * 1024;  // a repository answer is a few KiB
+
+std::optional<ApiJson> parse_object(const std::string& body) {
+  auto j = ApiJson::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  return j;
+}
+
+// Copies the listed keys of `from` that hold the expected kind of value; anything else
+// (missing, null, another type) is left out rather than converted.
+void copy_strings(const ApiJson& from, ApiJson& to, std::initializer_list<const char*> keys) {
+  for (const char* k : keys) {
+    auto it = from.find(k);
+    if (it != from.end() && it->is_string()) to[k] = *it;
+  }
+}
+
+void copy_bool(const ApiJson& from, ApiJson& to, const char* key) {
+  auto it = from.find(key);
+  if (it != from.end() && it->is_boolean()) to[key] = *it;
+}
+
+bool has_string(const ApiJson& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() && !it->get<std::string>().empty();
+}
+
+bool has_id(const ApiJson& j) {
+  auto it = j.find("id");
+  return it != j.end() && it->is_number_integer();
+}
+
+const ApiJson* object_at(const ApiJson& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_object() ? &*it : nullptr;
+}
+
+// Cloud's account entity as webhooks carry it (owner or actor).
+ApiJson cloud_account(const ApiJson& a) {
+  ApiJson out = ApiJson::object();
+  copy_strings(a, out, {"type", "display_name", "uuid", "account_id", "nickname"});
+  return out;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ parsers
+
+std::optional<ApiJson> parse_cloud_repository(const std::string& body) {
+  auto j = parse_object(body);
+  if (!j || !has_string(*j, "uuid")) return std::nullopt;
+  ApiJson out = ApiJson::object();
+  out["uuid"] = (*j)["uuid"];
+  copy_bool(*j, out, "is_private");
+  if (const ApiJson* o = object_at(*j, "owner"); o && has_string(*o, "uuid")) out["owner"] = cloud_account(*o);
+  if (const ApiJson* w = object_at(*j, "workspace"); w && has_string(*w, "uuid")) {
+    ApiJson ws{{"type", "workspace"}};
+    copy_strings(*w, ws, {"uuid", "slug", "name"});
+    out["workspace"] = ws;
+  }
+  if (const ApiJson* p = object_at(*j, "project"); p && has_string(*p, "uuid")) {
+    ApiJson proj{{"type", "project"}};
+    copy_strings(*p, proj, {"key", "uuid", "name"});
+    out["project"] = proj;
+  }
+  return out;
+}
+
+std::optional<ApiJson> parse_cloud_user(const std::string& body) {
+  auto j = parse_object(body);
+  if (!j || !has_string(*j, "uuid")) return std::nullopt;
+  ApiJson out = ApiJson::object();
+  copy_strings(*j, out, {"display_name", "uuid", "account_id", "nickname"});
+  return out;
+}
+
+std::optional<ApiJson> parse_server_repository(const std::string& body) {
+  auto j = parse_object(body);
+  if (!j || !has_id(*j)) return std::nullopt;
+  ApiJson out{{"id", (*j)["id"]}};
+  copy_bool(*j, out, "public");
+  if (const ApiJson* p = object_at(*j, "project"); p && has_id(*p)) {
+    ApiJson proj{{"id", (*p)["id"]}};
+    copy_strings(*p, proj, {"name", "description"});
+    copy_bool(*p, proj, "public");
+    out["project"] = proj;
+  }
+  return out;
+}
+
+std::optional<ApiJson> parse_server_user(const std::string& body) {
+  auto j = parse_object(body);
+  if (!j || !has_id(*j) || !has_string(*j, "name")) return std::nullopt;
+  ApiJson out = ApiJson::object();
+  copy_strings(*j, out, {"name", "emailAddress"});
+  out["id"] = (*j)["id"];
+  copy_strings(*j, out, {"displayName", "slug"});
+  return out;
+}
+
+// --------------------------------------------------------------- where and who
+
+std::string api_base(const Account& a, const IntegrationConfig& in) {
+  if (!a.api_url.empty()) return strip_trailing_slashes(a.api_url);
+  if (in.type == BitbucketType::Server) return in.url.empty() ? "" : strip_trailing_slashes(in.url) + "/rest/api/1.0";
+  if (in.url.empty() || ascii_lower(strip_trailing_slashes(in.url)) == kCloudUrl) return kCloudApi;
+  return "";
+}
+
+bool pushed_with_account(const std::string& remote_url, const UserConfig& user, const Account& a) {
+  if (!ascii_lower(remote_url).starts_with("https://")) return false;
+  // The user part (https://x-token-auth@bitbucket.org/...) is not the account's business.
+  std::string rest = remote_url.substr(8);
+  const size_t slash = rest.find('/');
+  const size_t at = rest.rfind('@', slash);
+  if (at != std::string::npos) rest = rest.substr(at + 1);
+  AccountUrl u = parse_account_url("https://" + rest);
+  if (!u.valid) return false;
+  CredentialRequest req;
+  req.protocol = "https";
+  req.host = u.host;
+  for (const auto& s : u.segments) req.path += (req.path.empty() ? "" : "/") + s;
+  AccountMatch m = match_account(user.accounts, req);
+  return m.account && m.account->url == a.url && m.account->key == a.key;
+}
+
+// ------------------------------------------------------------------------ cache
+
+std::string api_cache_path(const Account& a, const std::string& base, const std::string& scope) {
+  char buf[32];
+  const std::string id = a.url + "\n" + a.key + "\n" + a.username + "\n" + base + "\n" + scope;
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fnv1a_64(id)));
+  return join_path(user_cache_dir(), std::string("api-") + buf + ".json");
+}
+
+namespace {
+
+ApiJson read_cache_file(const std::string& path) {
+  auto text = read_file(path, 1 << 20);
+  if (!text) return ApiJson::object();
+  auto j = ApiJson::parse(*text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("entries") || !j["entries"].is_object())
+    return ApiJson::object();  // a damaged cache is a miss, rewritten on the next answer
+  return j;
+}
+
+bool entry_fresh(const ApiJson& e, int64_t now) {
+  auto at = e.find("at");
+  auto ok = e.find("ok");
+  if (at == e.end() || !at->is_number_integer() || ok == e.end() || !ok->is_boolean()) return false;
+  const int64_t t = at->get<int64_t>();
+  const int64_t life = ok->get<bool>() ? kApiCacheSeconds : kApiFailureCacheSeconds;
+  return t <= now && now - t < life;  // a time in the future (clock moved back) is stale
+}
+
+}  // namespace
+
+std::optional<ApiCacheEntry> read_api_cache(const std::string& path, const std::string& key, int64_t now) {
+  ApiJson j = read_cache_file(path);
+  if (!j.contains("entries")) return std::nullopt;
+  auto it = j["entries"].find(key);
+  if (it == j["entries"].end() || !it->is_object() || !entry_fresh(*it, now)) return std::nullopt;
+  ApiCacheEntry e;
+  e.at = (*it)["at"].get<int64_t>();
+  if ((*it)["ok"].get<bool>()) {
+    auto v = it->find("value");
+    if (v == it->end() || !v->is_object()) return std::nullopt;
+    e.value = *v;
+  }
+  return e;
+}
+
+// Concurrent writers (two clones of one repository delivering at once) may drop each
+// other's entry: that costs one more request later, never a wrong value.
+Status write_api_cache(const std::string& path, const std::string& key, const ApiCacheEntry& e) {
+  auto dir = ensure_dir(dirname_of(path), 0700);
+  if (!dir) return dir;
+  ApiJson j = read_cache_file(path);
+  ApiJson entries = ApiJson::object();
+  if (j.contains("entries")) {
+    for (auto& [k, v] : j["entries"].items())
+      if (k != key && v.is_object() && entry_fresh(v, e.at)) entries[k] = v;
+  }
+  ApiJson entry{{"at", e.at}, {"ok", e.value.has_value()}};
+  if (e.value) entry["value"] = *e.value;
+  entries[key] = entry;
+  return write_file_atomic(path, ApiJson{{"entries", entries}}.dump() + "\n", 0600);
+}
+
+// ----------------------------------------------------------------------- lookup
+
+namespace {
+
+class Lookup {
+ public:
+  Lookup(const RepoConfig& repo, const UserConfig& user, const Account& a, std::string base)
+      : user_(user), a_(a), base_(std::move(base)),
+        cache_(api_cache_path(a, base_, repo.integration.repository)) {}
+
+  using Parser = std::optional<ApiJson> (*)(const std::string&);
+
+  // The cached answer for `key`, else one request; a failure is cached briefly and
+  // traced once, and yields an empty object (left out).
+  ApiJson get(const std::string& key, const std::string& what, const std::string& url, Parser parse,
+              const std::function<bool(const ApiJson&)>& accept = nullptr) {
+    const int64_t now = now_epoch();
+    if (auto c = read_api_cache(cache_, key, now)) {
+      if (!c->value) trace("api: " + what + ": left out (a recent lookup failed; retried after " +
+                           std::to_string(kApiFailureCacheSeconds / 60) + " min)");
+      return c->value ? *c->value : ApiJson::object();
+    }
+    std::string error;
+    auto value = fetch(url, parse, error);
+    if (value && accept && !accept(*value)) {
+      value.reset();
+      error = "the answer from " + url + " is about another account";
+    }
+    if (!value) trace("api: " + what + ": left out: " + redact(error, {token_}));
+    else trace("api: " + what + ": fetched from " + url);
+    auto w = write_api_cache(cache_, key, ApiCacheEntry{value, now});
+    if (!w) trace("api: cannot write the cache: " + w.error());
+    return value ? *value : ApiJson::object();
+  }
+
+ private:
+  std::optional<ApiJson> fetch(const std::string& url, Parser parse, std::string& error) {
+    if (!token_ok()) {
+      error = token_error_;
+      return std::nullopt;
+    }
+    HttpRequest req;
+    req.url = url;
+    req.headers = {{"Authorization", "Bearer " + token_}, {"Accept", "application/json"}};
+    req.ca_file = ca_file_for(user_, url);
+    req.connect_timeout_ms = std::min(user_.connect_timeout_ms, kMaxApiTimeoutMs);
+    req.timeout_ms = std::min(user_.timeout_ms, kMaxApiTimeoutMs);
+    req.max_response_bytes = kMaxApiBody;
+    auto resp = http_request(req);
+    if (!resp) {
+      error = resp.error();
+      return std::nullopt;
+    }
+    if (resp->status != 200) {
+      error = "HTTP " + std::to_string(resp->status) + " from " + url;
+      return std::nullopt;
+    }
+    auto v = parse(resp->body);
+    if (!v) error = "unexpected answer from " + url;
+    return v;
+  }
+
+  // The account's token, obtained once per lookup and only on a cache miss.
+  bool token_ok() {
+    if (!token_.empty() || !token_error_.empty()) return !token_.empty();
+    if (a_.type == BitbucketType::Server) {
+      auto t = resolve_secret(a_.token, "HTTP access token of account " + a_.url);
+      if (t) token_ = *t;
+      else token_error_ = t.error();
+    } else {
+      // A token fetch here is for optional ids: it gets the same short limits.
+      UserConfig capped = user_;
+      capped.connect_timeout_ms = std::min(capped.connect_timeout_ms, kMaxApiTimeoutMs);
+      capped.timeout_ms = std::min(capped.timeout_ms, kMaxApiTimeoutMs);
+      auto t = obtain_token(a_, capped);
+      if (t) token_ = t->access_token;
+      else token_error_ = "no access token for " + a_.url + ": " + t.error();
+    }
+    if (token_.empty() && token_error_.empty()) token_error_ = "empty access token for " + a_.url;
+    return !token_.empty();
+  }
+
+  const UserConfig& user_;
+  const Account& a_;
+  std::string base_, cache_, token_, token_error_;
+};
+
+}  // namespace
+
+BitbucketIdentity lookup_identity(const PushRecord& r, const RepoConfig& repo, const UserConfig& user,
+                                  const Account* account) {
+  BitbucketIdentity id;
+  const auto& in = repo.integration;
+  if (!account || account->type != in.type) return id;
+  const std::string base = api_base(*account, in);
+  const auto slash = in.repository.find('/');
+  if (base.empty() || slash == std::string::npos) return id;
+  const std::string owner = in.repository.substr(0, slash), name = in.repository.substr(slash + 1);
+  Lookup l(repo, user, *account, base);
+  if (in.type == BitbucketType::Cloud) {
+    id.repository = l.get("repository", "repository " + in.repository,
+                          base + "/repositories/" + percent_encode(ascii_lower(owner)) + "/" + percent_encode(ascii_lower(name)),
+                          parse_cloud_repository);
+    // An HTTPS push with the consumer's token is attributed to the consumer's owner,
+    // which is who /2.0/user is; any other push was made by someone else.
+    if (pushed_with_account(r.remote_url, user, *account))
+      id.actor = l.get("actor", "actor of " + account->url, base + "/user", parse_cloud_user);
+  } else {
+    id.repository = l.get("repository", "repository " + in.repository,
+                          base + "/projects/" + percent_encode(ascii_upper(owner)) + "/repos/" + percent_encode(ascii_lower(name)),
+                          parse_server_repository);
+    if (!account->username.empty()) {
+      const std::string username = account->username;
+      id.actor = l.get("actor:" + username, "user " + username, base + "/users/" + percent_encode(ascii_lower(username)),
+                       parse_server_user, [&](const ApiJson& u) {
+                         return ascii_lower(u.value("name", "")) == ascii_lower(username);
+                       });
+    }
+  }
+  return id;
+}
+
+}  // namespace bbsot

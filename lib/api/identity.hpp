@@ -1,0 +1,75 @@
+// The values of a push report only Bitbucket knows (DESIGN.md "Hooks and push reports":
+// repository and actor uuids or numeric ids), fetched from Bitbucket's REST API with the
+// account's own token, cached per account and repository, and left out on any failure.
+//   Cloud:  GET /2.0/repositories/{workspace}/{repo_slug}, GET /2.0/user
+//   Server: GET /rest/api/1.0/projects/{key}/repos/{slug}, GET /rest/api/1.0/users/{userSlug}
+// Only the fields the webhook bodies carry are kept, already in the shape Bitbucket's
+// event payloads give them, so the body builder merges them without reinterpreting.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config.hpp"
+#include "outbox/outbox.hpp"
+
+namespace bbsot {
+
+using ApiJson = nlohmann::ordered_json;
+
+struct BitbucketIdentity {
+  // Cloud: uuid, is_private, owner, workspace, project.
+  // Server: id, public, project {id, name, public, description}.
+  ApiJson repository = ApiJson::object();
+  // Cloud: display_name, uuid, account_id, nickname. Server: id, name, slug, displayName.
+  ApiJson actor = ApiJson::object();
+  bool empty() const { return repository.empty() && actor.empty(); }
+};
+
+// Parsers of the documented answers (HTTP 200 bodies). nullopt when the body is not the
+// expected object or lacks the identifying field (uuid / numeric id): nothing is guessed.
+std::optional<ApiJson> parse_cloud_repository(const std::string& body);
+std::optional<ApiJson> parse_cloud_user(const std::string& body);
+std::optional<ApiJson> parse_server_repository(const std::string& body);
+std::optional<ApiJson> parse_server_user(const std::string& body);
+
+// The API base for the account and integration: the account's api_url, else
+// https://api.bitbucket.org/2.0 for Cloud on bitbucket.org, <url>/rest/api/1.0 for
+// Server; "" when unknown (Cloud elsewhere without api_url).
+std::string api_base(const Account& a, const IntegrationConfig& in);
+
+// Whether a push to `remote_url` was made with this (Cloud) account's token: https, and
+// the same account answers for that URL. Only then is /2.0/user the pusher.
+bool pushed_with_account(const std::string& remote_url, const UserConfig& user, const Account& a);
+
+// ----------------------------------------------------------------------- cache
+
+constexpr int64_t kApiCacheSeconds = 86400;       // an answer is good for a day
+constexpr int64_t kApiFailureCacheSeconds = 600;  // a failure: one try per 10 minutes
+
+// One cached lookup: value set on success, nullopt for a cached failure.
+struct ApiCacheEntry {
+  std::optional<ApiJson> value;
+  int64_t at = 0;
+};
+
+// ${XDG_CACHE_HOME:-~/.cache}/bbsot/api-<hash>.json, next to the token cache (0700 dir,
+// 0600 file written by rename). `scope` names what the entries belong to (the
+// repository); entries are "repository" and "actor:<name>".
+std::string api_cache_path(const Account& a, const std::string& base, const std::string& scope);
+// The entry `key` if present and still within its lifetime at `now`.
+std::optional<ApiCacheEntry> read_api_cache(const std::string& path, const std::string& key, int64_t now);
+Status write_api_cache(const std::string& path, const std::string& key, const ApiCacheEntry& e);
+
+// ----------------------------------------------------------------------- lookup
+
+// Everything that can be learnt for a delivery of `r`: the repository's identity, and
+// the actor's when it is known who pushed (see pushed_with_account; Server: the
+// account's username). Never fails: what cannot be fetched is left out, with one trace
+// line (BBSOT_TRACE) and a short-lived cached failure.
+BitbucketIdentity lookup_identity(const PushRecord& r, const RepoConfig& repo, const UserConfig& user,
+                                  const Account* account);
+
+}  // namespace bbsot

@@ -1,0 +1,181 @@
+#include "base/process.hpp"
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace bbsot {
+
+namespace {
+
+struct Pipe {
+  int r = -1, w = -1;
+  bool open() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return false;
+    r = fds[0];
+    w = fds[1];
+    return true;
+  }
+  void close_all() {
+    if (r >= 0) ::close(r);
+    if (w >= 0) ::close(w);
+    r = w = -1;
+  }
+};
+
+std::vector<char*> to_argv(const std::vector<std::string>& argv) {
+  std::vector<char*> out;
+  out.reserve(argv.size() + 1);
+  for (const auto& a : argv) out.push_back(const_cast<char*>(a.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+[[noreturn]] void exec_child(const std::vector<std::string>& argv, const ProcessOptions& opts, Pipe& in,
+                             Pipe& out, Pipe& err) {
+  if (opts.cwd && ::chdir(opts.cwd->c_str()) != 0) _exit(127);
+  int devnull = ::open("/dev/null", O_RDWR);
+  ::dup2(opts.stdin_data ? in.r : devnull, 0);
+  ::dup2(out.w, 1);
+  if (opts.capture_stderr) ::dup2(err.w, 2);
+  auto args = to_argv(argv);
+  ::signal(SIGPIPE, SIG_DFL);
+  ::execvp(args[0], args.data());
+  const char msg[] = "error: cannot run program\n";
+  [[maybe_unused]] ssize_t n = ::write(2, msg, sizeof msg - 1);
+  _exit(127);
+}
+
+// Feeds stdin and drains stdout/stderr together so neither side can block the other.
+bool pump(const ProcessOptions& opts, Pipe& in, Pipe& out, Pipe& err, ProcessResult& res, pid_t pid) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(opts.timeout_ms);
+  size_t written = 0;
+  static const std::string kNoInput;
+  const std::string& data = opts.stdin_data ? *opts.stdin_data : kNoInput;
+  if (!opts.stdin_data || data.empty()) {
+    if (in.w >= 0) ::close(in.w);
+    in.w = -1;
+  }
+  while (out.r >= 0 || err.r >= 0) {
+    pollfd fds[3];
+    int n = 0;
+    if (out.r >= 0) fds[n++] = {out.r, POLLIN, 0};
+    if (err.r >= 0) fds[n++] = {err.r, POLLIN, 0};
+    if (in.w >= 0) fds[n++] = {in.w, POLLOUT, 0};
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      ::kill(pid, SIGKILL);
+      return false;
+    }
+    int rc = ::poll(fds, n, static_cast<int>(left.count()));
+    if (rc < 0 && errno == EINTR) continue;
+    for (int i = 0; i < n; ++i) {
+      if (fds[i].revents == 0) continue;
+      if (fds[i].fd == in.w) {
+        ssize_t w = ::write(in.w, data.data() + written, data.size() - written);
+        if (w > 0) written += static_cast<size_t>(w);
+        if (w < 0 || written == data.size()) {
+          ::close(in.w);
+          in.w = -1;
+        }
+        continue;
+      }
+      char buf[8192];
+      ssize_t r = ::read(fds[i].fd, buf, sizeof buf);
+      std::string& sink = fds[i].fd == out.r ? res.out : res.err;
+      if (r > 0 && sink.size() < opts.max_output) sink.append(buf, static_cast<size_t>(r));
+      if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) {
+        if (fds[i].fd == out.r) {
+          ::close(out.r);
+          out.r = -1;
+        } else {
+          ::close(err.r);
+          err.r = -1;
+        }
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+Expected<ProcessResult> run_process(const std::vector<std::string>& argv, const ProcessOptions& opts) {
+  using R = Expected<ProcessResult>;
+  if (argv.empty()) return R::failure("no program to run");
+  Pipe in, out, err;
+  if (!in.open() || !out.open() || !err.open()) return R::failure(std::string("cannot create a pipe: ") + std::strerror(errno));
+  // Writes to a child that exits early must fail with EPIPE, not kill us.
+  struct sigaction ign {}, old {};
+  ign.sa_handler = SIG_IGN;
+  ::sigaction(SIGPIPE, &ign, &old);
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::sigaction(SIGPIPE, &old, nullptr);
+    return R::failure(std::string("cannot fork: ") + std::strerror(errno));
+  }
+  if (pid == 0) exec_child(argv, opts, in, out, err);
+  ::close(in.r);
+  ::close(out.w);
+  ::close(err.w);
+  in.r = out.w = err.w = -1;
+  if (!opts.capture_stderr) {
+    ::close(err.r);
+    err.r = -1;
+  }
+  ProcessResult res;
+  bool finished = pump(opts, in, out, err, res, pid);
+  in.close_all();
+  out.close_all();
+  err.close_all();
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  ::sigaction(SIGPIPE, &old, nullptr);
+  if (!finished) return R::failure("'" + argv[0] + "' did not finish within " + std::to_string(opts.timeout_ms / 1000) + " s");
+  res.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return res;
+}
+
+Expected<ProcessResult> run_shell(const std::string& command, const ProcessOptions& opts) {
+  return run_process({"/bin/sh", "-c", command}, opts);
+}
+
+// posix_spawn (vfork-like in glibc) rather than fork: the hook that starts a deliverer may
+// hold a large heap after a big push, and copying its page tables cost more than the rest.
+// The new session keeps it out of git's process group and terminal; it is reparented to
+// init when the short-lived caller exits.
+Status spawn_detached(const std::vector<std::string>& argv) {
+  if (argv.empty()) return Status::failure("no program to start");
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawnattr_init(&attr);
+  for (int fd = 0; fd < 3; ++fd) posix_spawn_file_actions_addopen(&fa, fd, "/dev/null", O_RDWR, 0);
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  auto args = to_argv(argv);
+  pid_t pid = 0;
+  int rc = ::posix_spawn(&pid, args[0], &fa, &attr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) return Status::failure("cannot start " + argv[0] + ": " + std::strerror(rc));
+  return ok_status();
+}
+
+}  // namespace bbsot

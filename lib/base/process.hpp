@@ -1,0 +1,35 @@
+// Running other programs without leaking secrets: arguments go straight to execvp (no
+// shell unless asked), output comes back through a pipe, and a child never receives a
+// secret in argv or its environment. Used for *_command secrets and for git itself.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.hpp"
+
+namespace bbsot {
+
+struct ProcessResult {
+  int exit_code = -1;  // 128+N when killed by signal N
+  std::string out;
+  std::string err;
+};
+
+struct ProcessOptions {
+  std::optional<std::string> cwd;
+  std::optional<std::string> stdin_data;  // nullopt: /dev/null
+  bool capture_stderr = true;             // false: the child's stderr goes to ours
+  int timeout_ms = 30000;                 // killed (SIGKILL) after this
+  size_t max_output = 1 << 20;
+};
+
+Expected<ProcessResult> run_process(const std::vector<std::string>& argv, const ProcessOptions& opts = {});
+// `sh -c command`: for user-configured *_command values, which are shell snippets.
+Expected<ProcessResult> run_shell(const std::string& command, const ProcessOptions& opts = {});
+
+// Starts `argv` fully detached (new session, stdio on /dev/null, double fork), so it
+// outlives its parent and never holds the caller's terminal or pipes.
+Status spawn_detached(const std::vector<std::string>& argv);
+
+}  // namespace bbsot

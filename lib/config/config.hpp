@@ -1,0 +1,97 @@
+// The two configuration files (DESIGN.md "Configuration"): the user's accounts file and
+// the repository's committed .bbsot.yml. Loading validates everything up front and
+// throws ConfigError with file:line:column, the key, what was expected and a fix.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.hpp"
+
+namespace bbsot {
+
+enum class BitbucketType { Cloud, Server };  // "bitbucket" | "bitbucket_server"
+const char* to_string(BitbucketType t);
+
+// Where a secret comes from. At most one of the three is set; a literal `value` is only
+// accepted in the 0600 user file, never in .bbsot.yml.
+struct SecretRef {
+  std::string value;
+  std::string command;  // run with sh -c; its stdout (trailing newline stripped) is the secret
+  std::string env;      // name of an environment variable holding the secret
+  bool empty() const { return value.empty() && command.empty() && env.empty(); }
+};
+
+struct Account {
+  std::string url;  // scheme://host[:port][/path-prefix], matched like credential.<url>
+  BitbucketType type = BitbucketType::Cloud;
+  std::string key;       // Cloud: OAuth consumer key
+  SecretRef secret;      // Cloud: OAuth consumer secret
+  std::string username;  // Server
+  SecretRef token;       // Server: HTTP access token
+  std::string token_url; // Cloud: OAuth token endpoint (default Bitbucket's)
+  // Bitbucket's REST API base, for the ids only Bitbucket knows in push reports; empty:
+  // https://api.bitbucket.org/2.0 (Cloud on bitbucket.org) or <url>/rest/api/1.0 (Server).
+  std::string api_url;
+  int line = 0;          // where the entry starts in the file, for messages
+};
+
+struct UserConfig {
+  std::string path;
+  std::vector<Account> accounts;
+  std::string ca_file;
+  int connect_timeout_ms = 5000;  // `connect_timeout` (seconds) in the file
+  int timeout_ms = 20000;         // `timeout` (seconds): whole request
+};
+
+struct IntegrationConfig {
+  BitbucketType type = BitbucketType::Cloud;
+  std::string repository;  // owner/repo (Cloud) or PROJECT/repo (Server)
+  std::string url;         // Server base URL; Cloud: https://bitbucket.org
+  std::string project;     // the platform project id
+  std::string default_branch = "main";
+  bool fetch_branches = true;
+  bool prune_branches = true;  // forced off when fetch_branches is off
+  bool build_pull_requests = true;
+  bool resync_pull_requests = false;           // Cloud
+  bool pull_requests_clone_parent_data = true;  // Server
+  std::string hook_url;
+};
+
+struct RemotesConfig {
+  std::string source;  // remote names; empty: detected from URLs
+  std::string mirror;
+  std::vector<std::string> mirror_patterns;  // host globs; empty: the known vendor hosts
+};
+
+struct ReportConfig {
+  bool enabled = true;
+  SecretRef secret;  // only command/env allowed here
+};
+
+struct RepoConfig {
+  std::string path;
+  IntegrationConfig integration;
+  RemotesConfig remotes;
+  ReportConfig report;
+};
+
+constexpr const char* kCloudUrl = "https://bitbucket.org";
+constexpr const char* kCloudTokenUrl = "https://bitbucket.org/site/oauth2/access_token";
+constexpr const char* kRepoConfigName = ".bbsot.yml";
+
+// The account URL that answers for the integration's repository: the Server base URL, or
+// https://bitbucket.org/<workspace> for Cloud (what init writes and doctor checks).
+std::string integration_account_url(const IntegrationConfig& in);
+
+// Throws ConfigError. A missing user file yields an empty config (no accounts).
+UserConfig load_user_config(const std::string& path);
+UserConfig parse_user_config(const std::string& text, const std::string& path_for_messages);
+// Throws ConfigError, also when the file does not exist.
+RepoConfig load_repo_config(const std::string& path);
+RepoConfig parse_repo_config(const std::string& text, const std::string& path_for_messages);
+
+// The nearest of `known` to `key` by edit distance, if close enough to be a likely typo.
+std::optional<std::string> nearest_key(const std::string& key, const std::vector<std::string>& known);
+
+}  // namespace bbsot

@@ -1,0 +1,44 @@
+// HTTPS requests through libcurl, TLS verification always on. Used by the token fetch
+// (loaded on demand, see net_module) and by report delivery; never by a hook's fast path.
+#pragma once
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/error.hpp"
+
+namespace bbsot {
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string basic_user;      // HTTP Basic when non-empty; sent by libcurl, never logged
+  std::string basic_password;
+  std::string ca_file;         // empty: git's http.sslCAInfo / GIT_SSL_CAINFO is the caller's
+                               // job to resolve; empty here means the system store
+  int connect_timeout_ms = 5000;
+  int timeout_ms = 20000;
+  size_t max_response_bytes = 1 << 20;  // larger bodies fail the request
+  bool allow_plain_http_loopback = false;  // http:// only to 127.0.0.0/8, ::1, localhost
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::string header(const std::string& lower_name) const;
+};
+
+// Fails (one line, no secrets) on DNS/connect/TLS errors, timeouts, oversized bodies
+// and refused plain-http URLs; an HTTP error status is a successful call.
+Expected<HttpResponse> http_request(const HttpRequest& req);
+
+// True for an http:// URL whose host is this machine (127.0.0.0/8, [::1], localhost).
+bool loopback_http(const std::string& url);
+
+// Why bbsot will not send to this URL (it must be https, or http to loopback), or "".
+std::string endpoint_url_problem(const std::string& url);
+
+}  // namespace bbsot

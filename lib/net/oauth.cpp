@@ -1,0 +1,92 @@
+#include "net/oauth.hpp"
+
+#include <cctype>
+#include <nlohmann/json.hpp>
+
+namespace bbsot {
+
+namespace {
+
+using R = Expected<CachedToken>;
+
+std::string url_encode(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out.push_back(static_cast<char>(c));
+    else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  return out;
+}
+
+// Server-provided text goes into one terminal line: printable, bounded.
+std::string printable(const std::string& s, size_t max = 200) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (out.size() >= max) {
+      out += "...";
+      break;
+    }
+    out.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?');
+  }
+  return out;
+}
+
+std::string oauth_error(long status, const nlohmann::json& j) {
+  std::string msg = "the OAuth token endpoint answered HTTP " + std::to_string(status);
+  if (j.is_object() && j.contains("error") && j["error"].is_string()) {
+    msg += ": " + printable(j["error"].get<std::string>());
+    if (j.contains("error_description") && j["error_description"].is_string())
+      msg += " (" + printable(j["error_description"].get<std::string>()) + ")";
+  }
+  return msg;
+}
+
+}  // namespace
+
+std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string out;
+  for (const auto& [k, v] : fields) {
+    if (!out.empty()) out.push_back('&');
+    out.append(url_encode(k)).append("=").append(url_encode(v));
+  }
+  return out;
+}
+
+R parse_token_response(long status, const std::string& body, int64_t now) {
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  if (status != 200) return R::failure(oauth_error(status, j.is_discarded() ? nlohmann::json() : j));
+  if (j.is_discarded() || !j.is_object())
+    return R::failure("the OAuth token endpoint answered HTTP 200 with a body that is not JSON");
+  if (j.contains("error")) return R::failure(oauth_error(status, j));
+  auto tok = j.find("access_token");
+  if (tok == j.end() || !tok->is_string() || tok->get<std::string>().empty())
+    return R::failure("the OAuth token endpoint's answer has no access_token");
+  CachedToken t;
+  t.access_token = tok->get<std::string>();
+  if (t.access_token.find_first_of(std::string("\r\n\0", 3)) != std::string::npos)
+    return R::failure("the OAuth token endpoint's access_token contains a line break");
+  if (j.contains("token_type") && j["token_type"].is_string()) {
+    std::string type = j["token_type"].get<std::string>();
+    for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (type != "bearer") return R::failure("the OAuth token endpoint returned token_type '" + printable(type) + "', not bearer");
+  }
+  int64_t expires_in = 3600;  // RFC 6749 makes expires_in optional; Bitbucket sends 7200
+  if (j.contains("expires_in")) {
+    if (!j["expires_in"].is_number_integer() || j["expires_in"].get<int64_t>() <= 0 ||
+        j["expires_in"].get<int64_t>() > 366LL * 86400)
+      return R::failure("the OAuth token endpoint's expires_in is not a sensible number of seconds");
+    expires_in = j["expires_in"].get<int64_t>();
+  }
+  t.expires_at = now + expires_in;
+  t.obtained_at = now;
+  if (j.contains("refresh_token") && j["refresh_token"].is_string()) t.refresh_token = j["refresh_token"].get<std::string>();
+  if (j.contains("scopes") && j["scopes"].is_string()) t.scopes = printable(j["scopes"].get<std::string>(), 1000);
+  return t;
+}
+
+}  // namespace bbsot

@@ -1,0 +1,349 @@
+#include "outbox/outbox.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <set>
+#include <stdexcept>
+#include <string_view>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include "base/atomic_file.hpp"
+#include "base/files.hpp"
+
+namespace bbsot {
+
+using nlohmann::json;
+
+const char* to_string(RecordState s) {
+  switch (s) {
+    case RecordState::Pending: return "pending";
+    case RecordState::Ready: return "ready";
+    case RecordState::Sent: return "sent";
+  }
+  return "pending";
+}
+
+namespace {
+
+std::optional<RecordState> state_from(const std::string& s) {
+  if (s == "pending") return RecordState::Pending;
+  if (s == "ready") return RecordState::Ready;
+  if (s == "sent") return RecordState::Sent;
+  return std::nullopt;
+}
+
+// An integer field. nlohmann converts a float to an integer with a plain cast, which is
+// undefined for 1e300: anything but an in-range integer is a malformed record.
+int64_t int_field(const json& j, const char* key, int64_t fallback, int64_t lo = INT64_MIN, int64_t hi = INT64_MAX) {
+  auto it = j.find(key);
+  if (it == j.end()) return fallback;
+  if (!it->is_number_integer()) throw std::invalid_argument(std::string(key) + " is not an integer");
+  if (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
+    throw std::invalid_argument(std::string(key) + " is out of range");
+  int64_t v = it->get<int64_t>();
+  if (v < lo || v > hi) throw std::invalid_argument(std::string(key) + " is out of range");
+  return v;
+}
+
+CommitInfo commit_from(const json& j) {
+  CommitInfo c;
+  c.hash = j.at("hash").get<std::string>();
+  c.author_name = j.value("author_name", "");
+  c.author_email = j.value("author_email", "");
+  c.date = int_field(j, "date", 0);
+  c.tz_offset_min = static_cast<int>(int_field(j, "tz_offset_min", 0, INT32_MIN, INT32_MAX));
+  c.message = j.value("message", "");
+  c.parents = j.value("parents", std::vector<std::string>{});
+  return c;
+}
+
+RefChange change_from(const json& j, const json& table) {
+  RefChange r;
+  r.ref = j.at("ref").get<std::string>();
+  r.is_tag = j.value("is_tag", false);
+  r.old_id = j.value("old", "");
+  r.new_id = j.value("new", "");
+  r.old_commit = j.value("old_commit", "");
+  r.new_commit = j.value("new_commit", "");
+  r.created = j.value("created", false);
+  r.closed = j.value("closed", false);
+  r.forced = j.value("forced", false);
+  r.truncated = j.value("truncated", false);
+  r.confirmed = j.value("confirmed", false);
+  for (const auto& c : j.value("commits", json::array()))
+    r.commits.push_back(commit_from(c.is_string() ? table.at(c.get<std::string>()) : c));
+  return r;
+}
+
+bool valid_id(const std::string& id) {
+  return !id.empty() && id.size() <= 64 &&
+         std::all_of(id.begin(), id.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) || c == '-'; });
+}
+
+}  // namespace
+
+namespace {
+
+// Records are written by hand rather than through a JSON tree: a push of 10,000 refs is
+// written inside the pre-push hook, and building the tree was most of its cost.
+// Length of the valid UTF-8 sequence at s[i], or 0 when it is not valid.
+size_t utf8_len(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((b(i + k) & 0xc0) != 0x80) return 0;
+  if (n == 2 && c < 0xc2) return 0;                                  // overlong
+  if (n == 3 && c == 0xe0 && b(i + 1) < 0xa0) return 0;              // overlong
+  if (n == 3 && c == 0xed && b(i + 1) >= 0xa0) return 0;             // surrogates
+  if (n == 4 && (c > 0xf4 || (c == 0xf0 && b(i + 1) < 0x90) || (c == 0xf4 && b(i + 1) >= 0x90))) return 0;
+  return n;
+}
+
+// git hands over bytes, not text (a Latin-1 author name, say); JSON must be UTF-8, so an
+// invalid byte becomes U+FFFD rather than making the whole record unreadable.
+void put_string(std::string& out, std::string_view v) {
+  static const char* hex = "0123456789abcdef";
+  out.push_back('"');
+  for (size_t i = 0; i < v.size(); ++i) {
+    // Plain printable ASCII, the bulk of every record, is copied in one go.
+    size_t run = i;
+    while (run < v.size() && static_cast<unsigned char>(v[run]) >= 0x20 && static_cast<unsigned char>(v[run]) < 0x80 &&
+           v[run] != '"' && v[run] != '\\')
+      ++run;
+    if (run > i) {
+      out.append(v.data() + i, run - i);
+      i = run - 1;
+      continue;
+    }
+    const unsigned char c = static_cast<unsigned char>(v[i]);
+    if (c >= 0x80) {
+      const size_t n = utf8_len(v, i);
+      if (n == 0) out += "\xef\xbf\xbd";
+      else out.append(v.substr(i, n)), i += n - 1;
+      continue;
+    }
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out.push_back(hex[c >> 4]);
+          out.push_back(hex[c & 15]);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+class Writer {
+ public:
+  explicit Writer(std::string& out) : out_(out) {}
+  Writer& key(std::string_view k) {
+    if (!first_) out_.push_back(',');
+    first_ = false;
+    put_string(out_, k);
+    out_.push_back(':');
+    return *this;
+  }
+  void str(std::string_view k, std::string_view v) { key(k), put_string(out_, v); }
+  void num(std::string_view k, int64_t v) { key(k), out_ += std::to_string(v); }
+  void flag(std::string_view k, bool v) { key(k), out_ += v ? "true" : "false"; }
+  void open(char c) { out_.push_back(c), first_ = true; }
+  void close(char c) { out_.push_back(c), first_ = false; }
+  void item() {
+    if (!first_) out_.push_back(',');
+    first_ = false;
+  }
+  std::string& out() { return out_; }
+
+ private:
+  std::string& out_;
+  bool first_ = true;
+};
+
+void write_commit(Writer& w, const CommitInfo& c) {
+  w.open('{');
+  w.str("hash", c.hash);
+  w.str("author_name", c.author_name);
+  w.str("author_email", c.author_email);
+  w.num("date", c.date);
+  w.num("tz_offset_min", c.tz_offset_min);
+  w.str("message", c.message);
+  w.key("parents");
+  w.open('[');
+  for (const auto& p : c.parents) w.item(), put_string(w.out(), p);
+  w.close(']');
+  w.close('}');
+}
+
+void write_change(Writer& w, const RefChange& c) {
+  w.open('{');
+  w.str("ref", c.ref);
+  w.flag("is_tag", c.is_tag);
+  w.str("old", c.old_id);
+  w.str("new", c.new_id);
+  w.str("old_commit", c.old_commit);
+  w.str("new_commit", c.new_commit);
+  w.flag("created", c.created);
+  w.flag("closed", c.closed);
+  w.flag("forced", c.forced);
+  w.flag("truncated", c.truncated);
+  w.flag("confirmed", c.confirmed);
+  w.key("commits");
+  w.open('[');
+  for (const auto& ci : c.commits) w.item(), put_string(w.out(), ci.hash);
+  w.close(']');
+  w.close('}');
+}
+
+}  // namespace
+
+// Commits are stored once per record and referenced by hash from each change: a push of
+// many refs to the same commits stays small.
+std::string record_to_json(const PushRecord& r) {
+  std::string out;
+  out.reserve(512 + r.changes.size() * 300);
+  Writer w(out);
+  w.open('{');
+  w.num("version", 1);
+  w.str("id", r.id);
+  w.str("state", to_string(r.state));
+  w.num("created", r.created);
+  w.str("remote", r.remote);
+  w.str("remote_url", r.remote_url);
+  w.str("git_dir", r.git_dir);
+  w.str("config_path", r.config_path);
+  w.num("pusher_pid", r.pusher_pid);
+  w.str("actor_name", r.actor_name);
+  w.str("actor_email", r.actor_email);
+  w.num("attempts", r.attempts);
+  w.num("next_attempt", r.next_attempt);
+  w.str("last_error", r.last_error);
+  w.num("sent_at", r.sent_at);
+  w.key("commits");
+  w.open('{');
+  std::set<std::string_view> seen;
+  for (const auto& c : r.changes)
+    for (const auto& ci : c.commits)
+      if (seen.insert(ci.hash).second) w.key(ci.hash), write_commit(w, ci);
+  w.close('}');
+  w.key("changes");
+  w.open('[');
+  for (const auto& c : r.changes) w.item(), write_change(w, c);
+  w.close(']');
+  w.close('}');
+  out.push_back('\n');
+  return out;
+}
+
+Expected<PushRecord> record_from_json(const std::string& text) {
+  using R = Expected<PushRecord>;
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return R::failure("not a JSON object");
+  try {
+    PushRecord r;
+    r.id = j.at("id").get<std::string>();
+    if (!valid_id(r.id)) return R::failure("bad record id");
+    auto st = state_from(j.at("state").get<std::string>());
+    if (!st) return R::failure("unknown state");
+    r.state = *st;
+    r.created = int_field(j, "created", 0);
+    r.remote = j.value("remote", "");
+    r.remote_url = j.value("remote_url", "");
+    r.git_dir = j.value("git_dir", "");
+    r.config_path = j.value("config_path", "");
+    r.pusher_pid = int_field(j, "pusher_pid", 0, 0, INT32_MAX);
+    r.actor_name = j.value("actor_name", "");
+    r.actor_email = j.value("actor_email", "");
+    const json table = j.value("commits", json::object());
+    for (const auto& c : j.at("changes")) r.changes.push_back(change_from(c, table));
+    r.attempts = static_cast<int>(int_field(j, "attempts", 0, 0, INT32_MAX));
+    r.next_attempt = int_field(j, "next_attempt", 0);
+    r.last_error = j.value("last_error", "");
+    r.sent_at = int_field(j, "sent_at", 0);
+    return r;
+  } catch (const json::exception& e) {
+    return R::failure(std::string("missing or mistyped field (") + e.what() + ")");
+  } catch (const std::invalid_argument& e) {
+    return R::failure(std::string("bad field: ") + e.what());
+  }
+}
+
+Outbox::Outbox(const std::string& common_dir) : dir_(join_path(common_dir, "bbsot/outbox")) {}
+
+std::string Outbox::lock_path() const { return join_path(dirname_of(dir_), "deliver.lock"); }
+
+Status Outbox::write(const PushRecord& r) {
+  if (!valid_id(r.id)) return Status::failure("refusing to write a record with a bad id");
+  auto d = ensure_dir(dir_, 0700);
+  if (!d) return d;
+  return write_file_atomic(join_path(dir_, r.id + ".json"), record_to_json(r), 0600);
+}
+
+Expected<PushRecord> Outbox::read(const std::string& id) const {
+  if (!valid_id(id)) return Expected<PushRecord>::failure("'" + id + "' is not a report id");
+  auto text = read_file(join_path(dir_, id + ".json"), 4 << 20);
+  if (!text) return Expected<PushRecord>::failure("no report " + id);
+  auto r = record_from_json(*text);
+  if (!r) return Expected<PushRecord>::failure("report " + id + " is unreadable: " + r.error());
+  return r;
+}
+
+std::vector<PushRecord> Outbox::list(std::vector<std::string>* warnings) const {
+  std::vector<PushRecord> out;
+  DIR* d = ::opendir(dir_.c_str());
+  if (!d) return out;
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n.size() > 5 && n.ends_with(".json") && n[0] != '.') names.push_back(n);
+  }
+  ::closedir(d);
+  for (const auto& n : names) {
+    const std::string path = join_path(dir_, n);
+    auto text = read_file(path, 4 << 20);
+    if (!text) continue;  // removed meanwhile by a deliverer
+    auto r = record_from_json(*text);
+    if (r && r->id + ".json" == n) {
+      out.push_back(std::move(*r));
+      continue;
+    }
+    // Set aside, never delete: it may be the only trace of a push the integration missed.
+    const std::string corrupt = join_path(dir_, "corrupt");
+    if (ensure_dir(corrupt, 0700) && ::rename(path.c_str(), join_path(corrupt, n).c_str()) == 0) {
+      if (warnings) warnings->push_back("unreadable report " + path + " moved to " + corrupt + "/");
+    } else if (warnings) {
+      warnings->push_back("unreadable report " + path + " (could not move it aside: " + std::strerror(errno) + ")");
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const PushRecord& a, const PushRecord& b) {
+    return a.created != b.created ? a.created < b.created : a.id < b.id;
+  });
+  return out;
+}
+
+Status Outbox::remove(const std::string& id) {
+  if (!valid_id(id)) return Status::failure("'" + id + "' is not a report id");
+  if (::unlink(join_path(dir_, id + ".json").c_str()) != 0)
+    return Status::failure(errno == ENOENT ? "no report " + id : "cannot remove report " + id + ": " + std::strerror(errno));
+  return ok_status();
+}
+
+std::string armed_marker_path(const std::string& git_dir) { return join_path(git_dir, "bbsot-armed"); }
+
+
+}  // namespace bbsot
