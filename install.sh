@@ -74,7 +74,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 tests=OFF; [ "$run_tests" = 1 ] && tests=ON
-cmake -S "$here" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" -DBBSOT_TESTS="$tests" >/dev/null
+cmake -S "$here" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" -DBBSOT_TESTS="$tests" -DBBSOT_WERROR="$tests" >/dev/null
 cmake --build "$build_dir" -j "$jobs"
 
 if [ "$run_tests" = 1 ]; then

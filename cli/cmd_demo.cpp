@@ -1,22 +1,24 @@
 // git bbsot demo: the whole story in a sandbox, with no account and no network: a bare
 // repository stands in for Bitbucket, another for the platform's mirror, and a local
 // endpoint for the integration's hook_url, which checks each report's signature.
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
-#include <nlohmann/json.hpp>
 #include <thread>
-#include <unistd.h>
+
+#include <nlohmann/json.hpp>
 
 #include "base/atomic_file.hpp"
-#include "base/uuid.hpp"
-#include "cli/options.hpp"
-#include "cli/demo_receiver.hpp"
 #include "base/files.hpp"
+#include "base/process.hpp"
+#include "base/uuid.hpp"
+#include "cli/demo_receiver.hpp"
+#include "cli/options.hpp"
 #include "hooks/install.hpp"
 #include "outbox/outbox.hpp"
-#include "base/process.hpp"
 
 namespace bbsot {
 
@@ -80,14 +82,15 @@ void must(int rc, const std::string& what) {
 void describe_report(const ReceivedHook& h) {
   auto j = nlohmann::json::parse(h.body, nullptr, false);
   std::cout << "   The integration endpoint received " << h.headers.at("x-event-key") << " (request "
-            << h.headers.at("x-request-uuid") << "), signature "
-            << (h.signature_ok ? "verified" : "WRONG") << ":\n";
+            << h.headers.at("x-request-uuid") << "), signature " << (h.signature_ok ? "verified" : "WRONG") << ":\n";
   if (j.is_discarded()) return;
   for (const auto& c : j["push"]["changes"]) {
     std::string name = c["new"].is_null() ? c["old"]["name"].get<std::string>() : c["new"]["name"].get<std::string>();
     std::cout << "     " << c["new"].value("type", "branch") << " " << name << ": "
-              << (c["created"].get<bool>() ? "created" : c["closed"].get<bool>() ? "deleted" : "updated") << ", "
-              << c["commits"].size() << " commit(s)" << (c["forced"].get<bool>() ? ", forced" : "") << "\n";
+              << (c["created"].get<bool>()  ? "created"
+                  : c["closed"].get<bool>() ? "deleted"
+                                            : "updated")
+              << ", " << c["commits"].size() << " commit(s)" << (c["forced"].get<bool>() ? ", forced" : "") << "\n";
   }
 }
 
@@ -97,7 +100,8 @@ void setup_env(const std::string& dir) {
   ::setenv("BBSOT_CONFIG", (dir + "/config.yml").c_str(), 1);
   ::setenv("XDG_CACHE_HOME", (dir + "/cache").c_str(), 1);
   ::setenv("GIT_TERMINAL_PROMPT", "0", 1);
-  for (const char* v : {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "BBSOT_ALLOW_MIRROR_PUSH", "BBSOT_QUIET"})
+  for (const char* v :
+       {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "BBSOT_ALLOW_MIRROR_PUSH", "BBSOT_QUIET"})
     ::unsetenv(v);
   write_file_atomic(dir + "/gitconfig",
                     "[user]\n\tname = Demo Developer\n\temail = dev@example.com\n[init]\n\tdefaultBranch = main\n"
@@ -140,8 +144,12 @@ int cmd_demo(const Args& args) {
   run_process({"git", "remote", "add", "platform", d + "/platform/abc123demo.git"}, quiet);
   write_file_atomic(work + "/.bbsot.yml",
                     "integration:\n  type: bitbucket\n  repository: acme/shop\n  project: abc123demo\n"
-                    "  default_branch: main\n  hook_url: " + hook_url + "\nremotes:\n  source: origin\n  mirror: platform\n"
-                    "report:\n  secret_command: cat " + d + "/report-secret\n", 0644);
+                    "  default_branch: main\n  hook_url: " +
+                        hook_url +
+                        "\nremotes:\n  source: origin\n  mirror: platform\n"
+                        "report:\n  secret_command: cat " +
+                        d + "/report-secret\n",
+                    0644);
   write_file_atomic(work + "/README.md", "# shop\n", 0644);
   auto hooks = install_hooks(work + "/.git/hooks");
   if (!hooks) throw Error("demo: " + hooks.error());
@@ -150,8 +158,10 @@ int cmd_demo(const Args& args) {
 
   std::cout << "1. Push to Bitbucket: bbsot says what the integration will do and reports the push.\n";
   must(show({"git", "push", "origin", "main"}, work), "the push to the source");
-  if (receiver.wait_for(1, 15000)) describe_report(receiver.received()[0]);
-  else std::cout << "   (no report arrived in 15 s; see: git bbsot report list)\n";
+  if (receiver.wait_for(1, 15000))
+    describe_report(receiver.received()[0]);
+  else
+    std::cout << "   (no report arrived in 15 s; see: git bbsot report list)\n";
 
   std::cout << "\n2. Push straight to the platform's mirror: refused, with the command to use instead.\n";
   write_file_atomic(work + "/hotfix.txt", "fixed on the platform\n", 0644);
@@ -176,8 +186,10 @@ int cmd_demo(const Args& args) {
                     ? "verified"
                     : "NOT verified")
             << ".\n";
-  if (keep) std::cout << "The sandbox stays in " << d << " (cd " << work << "; git bbsot status --no-fetch)\n";
-  else std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let detached deliverers finish
+  if (keep)
+    std::cout << "The sandbox stays in " << d << " (cd " << work << "; git bbsot status --no-fetch)\n";
+  else
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let detached deliverers finish
   return kExitOk;
 }
 

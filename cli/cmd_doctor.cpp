@@ -1,23 +1,24 @@
 // git bbsot doctor: one line per check with ok / warn / fail and the fix.
 #include <iostream>
+
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
-#include "bitbucket/account_match.hpp"
-#include "net/ca_policy.hpp"
-#include "config/secret.hpp"
 #include "base/clock.hpp"
+#include "base/files.hpp"
+#include "bitbucket/account_match.hpp"
 #include "cli/options.hpp"
 #include "config/config.hpp"
-#include "base/files.hpp"
+#include "config/secret.hpp"
 #include "git/git_cli.hpp"
 #include "history/git_repo.hpp"
-#include "hooks/install.hpp"
-#include "net/http.hpp"
-#include "outbox/outbox.hpp"
 #include "history/repo_remotes.hpp"
-#include "token/token_cache.hpp"
+#include "hooks/install.hpp"
+#include "net/ca_policy.hpp"
+#include "net/http.hpp"
 #include "net/token_source.hpp"
+#include "outbox/outbox.hpp"
+#include "token/token_cache.hpp"
 
 namespace bbsot {
 
@@ -64,8 +65,10 @@ void check_hooks(Doctor& d, const std::string& work) {
       char buf[4096];
       ssize_t n = ::readlink(path.c_str(), buf, sizeof buf - 1);
       std::string target = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
-      if (target == hook_program(h)) d.add("hook " + h, "ok", "installed, bbsot " BBSOT_VERSION);
-      else d.add("hook " + h, "warn", "points at another bbsot installation: " + target, "run: git bbsot init");
+      if (target == hook_program(h))
+        d.add("hook " + h, "ok", "installed, bbsot " BBSOT_VERSION);
+      else
+        d.add("hook " + h, "warn", "points at another bbsot installation: " + target, "run: git bbsot init");
     }
   }
 }
@@ -81,18 +84,23 @@ void check_credentials(Doctor& d, const RepoConfig& cfg, const UserConfig& ucfg,
     d.add("credential helper", "ok", "configured for " + url);
   AccountMatch m = match_account(ucfg.accounts, integration_request(cfg.integration));
   if (!m.account) {
-    d.add("account", "warn", "no account in " + ucfg.path + " for " + url, "run: git bbsot init --key ... --secret-command ...");
+    d.add("account", "warn", "no account in " + ucfg.path + " for " + url,
+          "run: git bbsot init --key ... --secret-command ...");
     return;
   }
   if (m.account->type == BitbucketType::Server) {
     auto t = resolve_secret(m.account->token, "HTTP access token of account " + m.account->url);
-    if (t) d.add("token", "ok", "Server access token available for " + m.account->username);
-    else d.add("token", "fail", t.error(), "fix token/token_command/token_env in " + ucfg.path);
+    if (t)
+      d.add("token", "ok", "Server access token available for " + m.account->username);
+    else
+      d.add("token", "fail", t.error(), "fix token/token_command/token_env in " + ucfg.path);
     return;
   }
   auto t = obtain_token(*m.account, ucfg);
-  if (t) d.add("token", "ok", "access token for " + m.account->url + ", scopes: " + t->scopes);
-  else d.add("token", "fail", t.error(), "check key and secret of " + m.account->url + " in " + ucfg.path);
+  if (t)
+    d.add("token", "ok", "access token for " + m.account->url + ", scopes: " + t->scopes);
+  else
+    d.add("token", "fail", t.error(), "check key and secret of " + m.account->url + " in " + ucfg.path);
 }
 
 void check_hook_url(Doctor& d, const RepoConfig& cfg, const UserConfig& ucfg) {
@@ -134,8 +142,8 @@ void check_hook_url(Doctor& d, const RepoConfig& cfg, const UserConfig& ucfg) {
 }
 
 void check_permissions(Doctor& d, const std::string& common) {
-  for (const auto& [path, want] : {std::pair<std::string, std::string>{user_cache_dir(), "0700"},
-                                   {join_path(common, "bbsot/outbox"), "0700"}}) {
+  for (const auto& [path, want] :
+       {std::pair<std::string, std::string>{user_cache_dir(), "0700"}, {join_path(common, "bbsot/outbox"), "0700"}}) {
     const std::string m = mode_of(path);
     if (m.empty() || m == want) continue;
     d.add("permissions", "fail", path + " has mode " + m, "run: chmod " + want.substr(1) + " " + path);
@@ -170,18 +178,26 @@ int cmd_doctor(const Args& args) {
   }
   try {
     ucfg = load_user_config(user_config_path());
-    d.add("user config", "ok", user_config_path() + (path_exists(user_config_path()) ? " is valid and private" : " (none yet)"));
+    d.add("user config", "ok",
+          user_config_path() + (path_exists(user_config_path()) ? " is valid and private" : " (none yet)"));
   } catch (const ConfigError& e) {
     d.add("user config", "fail", e.what(), e.hints().empty() ? "" : e.hints()[0]);
     ucfg_ok = false;
   }
   if (cfg_ok) {
     auto remotes = list_remotes(*repo, cfg);
-    const std::string src = remote_with_role(remotes, RemoteRole::Source), mir = remote_with_role(remotes, RemoteRole::Mirror);
-    if (src.empty()) d.add("source remote", "fail", "no remote points at " + cfg.integration.repository, "git remote add origin <Bitbucket URL>");
-    else d.add("source remote", "ok", src);
-    if (mir.empty()) d.add("mirror remote", "warn", "no platform remote found", "git bbsot init --mirror-remote platform=<platform git URL>");
-    else d.add("mirror remote", "ok", mir);
+    const std::string src = remote_with_role(remotes, RemoteRole::Source),
+                      mir = remote_with_role(remotes, RemoteRole::Mirror);
+    if (src.empty())
+      d.add("source remote", "fail", "no remote points at " + cfg.integration.repository,
+            "git remote add origin <Bitbucket URL>");
+    else
+      d.add("source remote", "ok", src);
+    if (mir.empty())
+      d.add("mirror remote", "warn", "no platform remote found",
+            "git bbsot init --mirror-remote platform=<platform git URL>");
+    else
+      d.add("mirror remote", "ok", mir);
   }
   check_hooks(d, work);
   if (cfg_ok) {

@@ -1,11 +1,12 @@
 // git bbsot hook NAME [ARGS]: bbsot's hook logic for hook managers (pre-commit, lefthook,
 // husky) that own the hooks directory and call other programs themselves.
-#include <cstring>
-#include <iostream>
 #include <unistd.h>
 
-#include "cli/options.hpp"
+#include <cstring>
+#include <iostream>
+
 #include "base/files.hpp"
+#include "cli/options.hpp"
 #include "git/git_cli.hpp"
 #include "history/git_repo.hpp"
 #include "hooks/chain.hpp"
@@ -24,8 +25,8 @@ std::pair<Args, std::string> from_pre_commit() {
   Args args{v("PRE_COMMIT_REMOTE_NAME"), v("PRE_COMMIT_REMOTE_URL")};
   const std::string to = v("PRE_COMMIT_TO_REF"), remote_ref = v("PRE_COMMIT_REMOTE_BRANCH");
   if (to.empty() || !remote_ref.starts_with("refs/heads/")) return {args, ""};
-  std::string old = git_out({"rev-parse", "--verify", "--quiet",
-                             "refs/remotes/" + args[0] + "/" + remote_ref.substr(11) + "^{commit}"});
+  std::string old = git_out(
+      {"rev-parse", "--verify", "--quiet", "refs/remotes/" + args[0] + "/" + remote_ref.substr(11) + "^{commit}"});
   if (old.empty()) old = std::string(to.size(), '0');
   return {args, v("PRE_COMMIT_LOCAL_BRANCH") + " " + to + " " + remote_ref + " " + old + "\n"};
 }
@@ -63,7 +64,8 @@ int cmd_hook(const Args& args) {
     return run_pre_push("", rest, read_all_stdin());
   }
   if (name == "reference-transaction") return reference_transaction(rest);
-  throw ConfigError("git bbsot hook: bbsot has no '" + name + "' hook", {"bbsot's hooks: pre-push, reference-transaction"});
+  throw ConfigError("git bbsot hook: bbsot has no '" + name + "' hook",
+                    {"bbsot's hooks: pre-push, reference-transaction"});
 }
 
 }  // namespace bbsot

@@ -1,24 +1,25 @@
 // git bbsot init / uninstall: set a repository up (DESIGN.md "git-bbsot"), flags named as
 // the platform CLI's integration:add names them. Idempotent: a second run changes nothing.
+#include <unistd.h>
+
 #include <algorithm>
 #include <iostream>
 #include <optional>
-#include <unistd.h>
 
-#include "bitbucket/account_match.hpp"
 #include "base/atomic_file.hpp"
+#include "base/files.hpp"
+#include "base/text.hpp"
+#include "bitbucket/account_match.hpp"
 #include "cli/options.hpp"
 #include "config/config.hpp"
 #include "config/config_write.hpp"
-#include "base/files.hpp"
 #include "git/git_cli.hpp"
+#include "git/remote_url.hpp"
 #include "history/git_repo.hpp"
+#include "history/repo_remotes.hpp"
 #include "hooks/install.hpp"
 #include "net/http.hpp"
 #include "outbox/outbox.hpp"
-#include "git/remote_url.hpp"
-#include "history/repo_remotes.hpp"
-#include "base/text.hpp"
 
 namespace bbsot {
 
@@ -41,9 +42,7 @@ bool parse_bool(const std::string& flag, const std::string& v) {
   throw ConfigError("git bbsot init: --" + flag + " expects true or false, got '" + v + "'");
 }
 
-std::string opt(const ParsedArgs& p, const char* name) {
-  return p.vm.count(name) ? p.vm[name].as<std::string>() : "";
-}
+std::string opt(const ParsedArgs& p, const char* name) { return p.vm.count(name) ? p.vm[name].as<std::string>() : ""; }
 
 std::string ask(const std::string& question) {
   if (!::isatty(0)) return "";
@@ -129,9 +128,12 @@ std::string describe_remotes(const std::vector<NamedRemote>& remotes) {
   std::string out;
   for (const auto& r : remotes) {
     out += (out.empty() ? "" : "; ") + r.name + " = " + redact_remote_url(r.url);
-    if (r.role == RemoteRole::Mirror) out += " (the platform's mirror)";
-    else if (bitbucket_repo_key(parse_remote_url(r.url)).empty()) out += " (not a Bitbucket repository URL)";
-    else out += " (no /scm/ path or port 7999: maybe Bitbucket Server, not certain)";
+    if (r.role == RemoteRole::Mirror)
+      out += " (the platform's mirror)";
+    else if (bitbucket_repo_key(parse_remote_url(r.url)).empty())
+      out += " (not a Bitbucket repository URL)";
+    else
+      out += " (no /scm/ path or port 7999: maybe Bitbucket Server, not certain)";
   }
   return out.empty() ? "no remotes" : "remotes: " + out;
 }
@@ -147,8 +149,10 @@ std::vector<SourceCandidate> source_candidates(const RepoConfig& cfg, const std:
     auto same = std::find_if(out.begin(), out.end(), [&](const SourceCandidate& o) {
       return ascii_lower(o.repository) == ascii_lower(c->repository) && o.type == c->type;
     });
-    if (same == out.end()) out.push_back(*c);
-    else if (c->url.size() > same->url.size()) same->url = c->url;
+    if (same == out.end())
+      out.push_back(*c);
+    else if (c->url.size() > same->url.size())
+      same->url = c->url;
   }
   return out;
 }
@@ -203,7 +207,8 @@ void apply_flags(RepoConfig& cfg, const ParsedArgs& p) {
   if (auto v = opt(p, "fetch-branches"); !v.empty()) in.fetch_branches = parse_bool("fetch-branches", v);
   if (auto v = opt(p, "prune-branches"); !v.empty()) in.prune_branches = parse_bool("prune-branches", v);
   if (auto v = opt(p, "build-pull-requests"); !v.empty()) in.build_pull_requests = parse_bool("build-pull-requests", v);
-  if (auto v = opt(p, "resync-pull-requests"); !v.empty()) in.resync_pull_requests = parse_bool("resync-pull-requests", v);
+  if (auto v = opt(p, "resync-pull-requests"); !v.empty())
+    in.resync_pull_requests = parse_bool("resync-pull-requests", v);
   if (!in.fetch_branches) in.prune_branches = false;  // as the platform does
   if (auto v = opt(p, "report-secret-command"); !v.empty()) cfg.report.secret = {"", v, ""};
   if (auto v = opt(p, "report-secret-env"); !v.empty()) cfg.report.secret = {"", "", v};
@@ -237,19 +242,22 @@ bool update_account(const ParsedArgs& p, const IntegrationConfig& in, std::vecto
   a.type = in.type;
   a.url = integration_account_url(in);
   if (in.type == BitbucketType::Cloud) {
-    if (key.empty()) throw ConfigError("git bbsot init: a Bitbucket Cloud account needs --key (the OAuth consumer key)");
+    if (key.empty())
+      throw ConfigError("git bbsot init: a Bitbucket Cloud account needs --key (the OAuth consumer key)");
     a.key = key;
     a.secret = {"", opt(p, "secret-command"), opt(p, "secret-env")};
     if (a.secret.empty())
-      throw ConfigError("git bbsot init: --key needs --secret-command CMD (or --secret-env VAR) for the consumer secret",
-                        {"e.g. --secret-command 'pass show bitbucket/oauth-secret'"});
+      throw ConfigError(
+          "git bbsot init: --key needs --secret-command CMD (or --secret-env VAR) for the consumer secret",
+          {"e.g. --secret-command 'pass show bitbucket/oauth-secret'"});
     a.token_url = opt(p, "token-url");  // empty: keep the stored one, or the default
   } else {
     if (username.empty()) throw ConfigError("git bbsot init: a Bitbucket Server account needs --username");
     a.username = username;
     a.token = {"", opt(p, "token-command"), opt(p, "token-env")};
     if (a.token.empty())
-      throw ConfigError("git bbsot init: --username needs --token-command CMD (or --token-env VAR) for the HTTP access token");
+      throw ConfigError(
+          "git bbsot init: --username needs --token-command CMD (or --token-env VAR) for the HTTP access token");
   }
   const std::string path = user_config_path();
   UserConfig ucfg = load_user_config(path);
@@ -272,7 +280,8 @@ std::string helper_value() {
   if (self.empty()) return "bbsot";
   std::string path = join_path(dirname_of(self), "git-credential-bbsot");
   // git runs an absolute helper through the shell: keep it to characters that need no quoting.
-  if (path.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+") != std::string::npos ||
+  if (path.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+") !=
+          std::string::npos ||
       ::access(path.c_str(), X_OK) != 0)
     return "bbsot";
   return path;
@@ -338,11 +347,11 @@ int cmd_init(const Args& args) {
       "repository", po::value<std::string>(), "owner/repo (Cloud) or PROJECT/repo (Server)")(
       "url", po::value<std::string>(), "Bitbucket Server base URL (Cloud: https://bitbucket.org)")(
       "project", po::value<std::string>(), "the platform project id")(
-      "key", po::value<std::string>(), "Cloud: OAuth consumer key")(
-      "secret-command", po::value<std::string>(), "Cloud: command printing the consumer secret")(
+      "key", po::value<std::string>(), "Cloud: OAuth consumer key")("secret-command", po::value<std::string>(),
+                                                                    "Cloud: command printing the consumer secret")(
       "secret-env", po::value<std::string>(), "Cloud: environment variable holding the consumer secret")(
-      "username", po::value<std::string>(), "Server: your username")(
-      "token-command", po::value<std::string>(), "Server: command printing your HTTP access token")(
+      "username", po::value<std::string>(), "Server: your username")("token-command", po::value<std::string>(),
+                                                                     "Server: command printing your HTTP access token")(
       "token-env", po::value<std::string>(), "Server: environment variable holding the token")(
       "token-url", po::value<std::string>(), "Cloud: OAuth token endpoint (default Bitbucket's)")(
       "fetch-branches", po::value<std::string>(), "true|false (default true)")(
@@ -387,9 +396,10 @@ int cmd_init(const Args& args) {
   detect_mirror(cfg, list_remotes(*repo, cfg));
   if (cfg.integration.repository.empty()) cfg.integration.repository = ask("Bitbucket repository (owner/repo)");
   if (cfg.integration.repository.empty())
-    throw ConfigError("git bbsot init: cannot tell which Bitbucket repository this is (" + describe_remotes(remotes) + ")",
-                      {"Cloud: pass --repository OWNER/REPO; Server: pass --type bitbucket_server --url https://HOST[/context] "
-                       "--repository PROJECT/repo"});
+    throw ConfigError(
+        "git bbsot init: cannot tell which Bitbucket repository this is (" + describe_remotes(remotes) + ")",
+        {"Cloud: pass --repository OWNER/REPO; Server: pass --type bitbucket_server --url https://HOST[/context] "
+         "--repository PROJECT/repo"});
   if (cfg.integration.type == BitbucketType::Server && cfg.integration.url.empty())
     throw ConfigError("git bbsot init: Bitbucket Server needs its base URL and no remote shows it",
                       {"pass --url https://HOST[/context] (the address you open Bitbucket at)"});
@@ -412,9 +422,8 @@ int cmd_init(const Args& args) {
   if (known) configure_helper(match.account->url, p.vm.count("global") > 0, work, done);
   install(work, done);
   for (const auto& d : done) std::cout << "bbsot: " << d << "\n";
-  if (done.empty() || std::all_of(done.begin(), done.end(), [](const std::string& s) {
-        return s.find("already") != std::string::npos;
-      }))
+  if (done.empty() || std::all_of(done.begin(), done.end(),
+                                  [](const std::string& s) { return s.find("already") != std::string::npos; }))
     std::cout << "bbsot: already set up; nothing changed\n";
   if (!known)
     std::cout << "bbsot: no Bitbucket account configured for " << url << "; to let git use bbsot's tokens, run:\n"
@@ -441,7 +450,8 @@ int cmd_uninstall(const Args& args) {
   std::vector<std::string> scopes{"--local"};
   if (p.vm.count("global")) scopes.push_back("--global");
   for (const auto& scope : scopes) {
-    const std::string keys = git_out({"config", scope, "--name-only", "--get-regexp", "^credential\\..*\\.helper$", kHelperValues}, work);
+    const std::string keys =
+        git_out({"config", scope, "--name-only", "--get-regexp", "^credential\\..*\\.helper$", kHelperValues}, work);
     size_t pos = 0;
     while (pos < keys.size()) {
       size_t end = keys.find('\n', pos);
@@ -454,7 +464,8 @@ int cmd_uninstall(const Args& args) {
     remove_recorded_use_http_path(scope, work);
   }
   ::unlink(armed_marker_path(repo->git_dir()).c_str());
-  std::cout << "bbsot: kept " << kRepoConfigName << ", your accounts and any undelivered reports (git bbsot report list)\n";
+  std::cout << "bbsot: kept " << kRepoConfigName
+            << ", your accounts and any undelivered reports (git bbsot report list)\n";
   return kExitOk;
 }
 

@@ -1,12 +1,13 @@
 // git bbsot report list|flush|drop: the push-report outbox seen and handled by hand.
 #include <ctime>
 #include <iostream>
+
 #include <nlohmann/json.hpp>
 
 #include "cli/options.hpp"
-#include "report/delivery.hpp"
 #include "history/git_repo.hpp"
 #include "outbox/outbox.hpp"
+#include "report/delivery.hpp"
 
 namespace bbsot {
 
@@ -38,9 +39,15 @@ int list(const Outbox& box, bool json) {
   if (json) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& r : records)
-      arr.push_back({{"id", r.id}, {"state", to_string(r.state)}, {"created", r.created}, {"remote", r.remote},
-                     {"refs", refs_of(r)}, {"attempts", r.attempts}, {"last_error", r.last_error},
-                     {"sent_at", r.sent_at}, {"next_attempt", r.next_attempt}});
+      arr.push_back({{"id", r.id},
+                     {"state", to_string(r.state)},
+                     {"created", r.created},
+                     {"remote", r.remote},
+                     {"refs", refs_of(r)},
+                     {"attempts", r.attempts},
+                     {"last_error", r.last_error},
+                     {"sent_at", r.sent_at},
+                     {"next_attempt", r.next_attempt}});
     std::cout << arr.dump(2) << "\n";
     return kExitOk;
   }
@@ -89,7 +96,8 @@ int cmd_report(const Args& args) {
   if (sub == "list" && p.positional.size() <= 1) return list(Outbox(common), p.vm.count("json") > 0);
   if (sub == "flush" && p.positional.size() == 1) return flush(common);
   if (sub == "drop") {
-    if (p.positional.size() != 2) throw ConfigError("git bbsot report drop: which report? give its id", {"see: git bbsot report list"});
+    if (p.positional.size() != 2)
+      throw ConfigError("git bbsot report drop: which report? give its id", {"see: git bbsot report list"});
     Outbox box(common);
     auto s = box.remove(p.positional[1]);
     if (!s) {

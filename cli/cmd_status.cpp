@@ -1,15 +1,16 @@
 // git bbsot status: per branch, what the integration will do, then the reports waiting.
 #include <iostream>
+
 #include <nlohmann/json.hpp>
 
+#include "base/files.hpp"
 #include "cli/options.hpp"
 #include "config/config.hpp"
-#include "base/files.hpp"
 #include "git/git_cli.hpp"
 #include "history/git_repo.hpp"
 #include "history/mirror_status.hpp"
-#include "outbox/outbox.hpp"
 #include "history/repo_remotes.hpp"
+#include "outbox/outbox.hpp"
 
 namespace bbsot {
 
@@ -17,37 +18,52 @@ namespace {
 
 const char* colour_of(BranchState s) {
   switch (s) {
-    case BranchState::InSync: return "\033[32m";
-    case BranchState::MirrorBehind: return "\033[36m";
-    case BranchState::MirrorDiverged: return "\033[31m";
-    case BranchState::OnlyOnMirror: return "\033[33m";
-    case BranchState::OnlyOnSource: return "\033[36m";
-    case BranchState::NotCompared: return "";
+    case BranchState::InSync:
+      return "\033[32m";
+    case BranchState::MirrorBehind:
+      return "\033[36m";
+    case BranchState::MirrorDiverged:
+      return "\033[31m";
+    case BranchState::OnlyOnMirror:
+      return "\033[33m";
+    case BranchState::OnlyOnSource:
+      return "\033[36m";
+    case BranchState::NotCompared:
+      return "";
   }
   return "";
 }
 
 nlohmann::json to_json(const std::vector<BranchStatus>& branches, const std::vector<PushRecord>& reports,
                        const std::string& source, const std::string& mirror) {
-  nlohmann::json j = {{"source", source}, {"mirror", mirror}, {"branches", nlohmann::json::array()},
+  nlohmann::json j = {{"source", source},
+                      {"mirror", mirror},
+                      {"branches", nlohmann::json::array()},
                       {"reports", nlohmann::json::array()}};
   for (const auto& b : branches) {
     nlohmann::json commits = nlohmann::json::array();
-    for (const auto& c : b.mirror_only) commits.push_back({{"hash", c.hash}, {"author", c.author_name}, {"summary", c.message}});
-    j["branches"].push_back({{"branch", b.branch}, {"state", to_string(b.state)}, {"source", b.source_id},
-                             {"mirror", b.mirror_id}, {"plan", b.plan}, {"mirror_only_commits", commits},
+    for (const auto& c : b.mirror_only)
+      commits.push_back({{"hash", c.hash}, {"author", c.author_name}, {"summary", c.message}});
+    j["branches"].push_back({{"branch", b.branch},
+                             {"state", to_string(b.state)},
+                             {"source", b.source_id},
+                             {"mirror", b.mirror_id},
+                             {"plan", b.plan},
+                             {"mirror_only_commits", commits},
                              {"mirror_only_count", b.mirror_only_count}});
   }
   for (const auto& r : reports)
     if (r.state != RecordState::Sent)
-      j["reports"].push_back({{"id", r.id}, {"state", to_string(r.state)}, {"attempts", r.attempts}, {"last_error", r.last_error}});
+      j["reports"].push_back(
+          {{"id", r.id}, {"state", to_string(r.state)}, {"attempts", r.attempts}, {"last_error", r.last_error}});
   return j;
 }
 
 void print_human(const nlohmann::json& j) {
   const bool colour = use_colour();
-  std::cout << "source: " << j["source"].get<std::string>() << "   mirror: "
-            << (j["mirror"].get<std::string>().empty() ? "(none)" : j["mirror"].get<std::string>()) << "\n\n";
+  std::cout << "source: " << j["source"].get<std::string>()
+            << "   mirror: " << (j["mirror"].get<std::string>().empty() ? "(none)" : j["mirror"].get<std::string>())
+            << "\n\n";
   size_t width = 6;
   for (const auto& b : j["branches"]) width = std::max(width, b["branch"].get<std::string>().size());
   for (const auto& b : j["branches"]) {
@@ -68,7 +84,8 @@ void print_human(const nlohmann::json& j) {
   if (j["reports"].empty()) std::cout << "reports: all delivered\n";
   for (const auto& r : j["reports"]) {
     std::cout << "report " << r["id"].get<std::string>() << ": " << r["state"].get<std::string>();
-    if (!r["last_error"].get<std::string>().empty()) std::cout << " (last error: " << r["last_error"].get<std::string>() << ")";
+    if (!r["last_error"].get<std::string>().empty())
+      std::cout << " (last error: " << r["last_error"].get<std::string>() << ")";
     std::cout << "\n";
   }
 }
@@ -105,8 +122,10 @@ int cmd_status(const Args& args) {
   auto branches = compare_branches(*repo, cfg, source, mirror);
   auto reports = Outbox(repo->common_dir()).list();
   auto j = to_json(branches, reports, source, mirror);
-  if (p.vm.count("json")) std::cout << j.dump(2) << "\n";
-  else print_human(j);
+  if (p.vm.count("json"))
+    std::cout << j.dump(2) << "\n";
+  else
+    print_human(j);
   return kExitOk;
 }
 

@@ -3,9 +3,9 @@
 // parent from Bitbucket locally and push the branch to Bitbucket, which rebuilds it.
 #include <iostream>
 
+#include "base/files.hpp"
 #include "cli/options.hpp"
 #include "config/config.hpp"
-#include "base/files.hpp"
 #include "git/git_cli.hpp"
 #include "history/git_repo.hpp"
 #include "history/repo_remotes.hpp"
@@ -35,14 +35,16 @@ void git_step(const std::vector<std::string>& args, const std::string& work, con
 
 int cmd_sync(const Args& args) {
   po::options_description opts("Options");
-  opts.add_options()("parent", po::value<std::string>(), "the branch to merge in (default: the integration's default branch)")(
+  opts.add_options()("parent", po::value<std::string>(),
+                     "the branch to merge in (default: the integration's default branch)")(
       "no-push", "merge only; push later with git push");
   auto p = parse_args("sync", "git bbsot sync BRANCH [--parent PARENT] [--no-push]",
                       "Brings BRANCH up to date with its parent the way the integration requires: fetch\n"
                       "from Bitbucket, merge the parent into BRANCH here, push BRANCH to Bitbucket.",
                       opts, args, 1);
   if (p.help) return kExitOk;
-  if (p.positional.empty()) throw ConfigError("git bbsot sync: which branch?", {"usage: git bbsot sync BRANCH [--parent PARENT]"});
+  if (p.positional.empty())
+    throw ConfigError("git bbsot sync: which branch?", {"usage: git bbsot sync BRANCH [--parent PARENT]"});
   const std::string branch = p.positional[0];
   auto repo = GitRepo::open_from_env();
   if (!repo || repo->workdir().empty()) throw ConfigError("git bbsot sync: run it in the repository's work tree");
@@ -56,12 +58,17 @@ int cmd_sync(const Args& args) {
     throw ConfigError("git bbsot sync: the work tree has uncommitted changes", {"commit or stash them first"});
   git_step({"fetch", source}, work, "cannot fetch from " + source);
   if (git_out({"rev-parse", "--verify", "--quiet", "refs/remotes/" + source + "/" + parent}, work).empty())
-    throw ConfigError("git bbsot sync: " + source + " has no branch " + parent, {"pass --parent with an existing branch"});
+    throw ConfigError("git bbsot sync: " + source + " has no branch " + parent,
+                      {"pass --parent with an existing branch"});
   const bool local = !git_out({"rev-parse", "--verify", "--quiet", "refs/heads/" + branch}, work).empty();
-  const bool remote = !git_out({"rev-parse", "--verify", "--quiet", "refs/remotes/" + source + "/" + branch}, work).empty();
+  const bool remote =
+      !git_out({"rev-parse", "--verify", "--quiet", "refs/remotes/" + source + "/" + branch}, work).empty();
   if (!local && !remote) throw ConfigError("git bbsot sync: no branch " + branch + " here or on " + source);
-  if (local) git_step({"checkout", "--quiet", branch}, work, "cannot check out " + branch);
-  else git_step({"checkout", "--quiet", "-b", branch, "--track", source + "/" + branch}, work, "cannot check out " + branch);
+  if (local)
+    git_step({"checkout", "--quiet", branch}, work, "cannot check out " + branch);
+  else
+    git_step({"checkout", "--quiet", "-b", branch, "--track", source + "/" + branch}, work,
+             "cannot check out " + branch);
   if (local && remote)
     git_step({"merge", "--no-edit", source + "/" + branch}, work,
              "merging " + source + "/" + branch + " stopped; resolve, git commit, then run this again");
@@ -77,7 +84,8 @@ int cmd_sync(const Args& args) {
     return kExitOk;
   }
   git_step({"push", source, branch}, work, "the push to " + source + " failed");
-  std::cout << "bbsot: " << branch << " now contains " << parent << " on Bitbucket; the integration rebuilds its environment\n";
+  std::cout << "bbsot: " << branch << " now contains " << parent
+            << " on Bitbucket; the integration rebuilds its environment\n";
   return kExitOk;
 }
 

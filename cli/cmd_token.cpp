@@ -1,17 +1,18 @@
 // git bbsot token [URL]: which account answers for a URL and the state of its token; the
 // token itself only with --print.
 #include <iostream>
+
 #include <nlohmann/json.hpp>
 
-#include "bitbucket/account_match.hpp"
-#include "config/secret.hpp"
 #include "base/clock.hpp"
+#include "base/files.hpp"
+#include "bitbucket/account_match.hpp"
 #include "cli/options.hpp"
 #include "config/config.hpp"
-#include "base/files.hpp"
+#include "config/secret.hpp"
 #include "history/git_repo.hpp"
-#include "token/token_cache.hpp"
 #include "net/token_source.hpp"
+#include "token/token_cache.hpp"
 
 namespace bbsot {
 
@@ -33,7 +34,8 @@ std::string default_url() {
 CredentialRequest request_for(const std::string& url) {
   CredentialRequest req;
   auto p = url.find("://");
-  if (p == std::string::npos) throw ConfigError("git bbsot token: '" + url + "' is not a URL", {"e.g. https://bitbucket.org/acme/shop.git"});
+  if (p == std::string::npos)
+    throw ConfigError("git bbsot token: '" + url + "' is not a URL", {"e.g. https://bitbucket.org/acme/shop.git"});
   req.protocol = url.substr(0, p);
   std::string rest = url.substr(p + 3);
   auto slash = rest.find('/');
@@ -65,7 +67,8 @@ int cmd_token(const Args& args) {
   UserConfig cfg = load_user_config(user_config_path());
   AccountMatch m = match_account(cfg.accounts, request_for(url));
   if (!m.account) {
-    print_error("no bbsot account matches " + url, {"add one: git bbsot init --key ... (Cloud) or --username ... (Server)"});
+    print_error("no bbsot account matches " + url,
+                {"add one: git bbsot init --key ... (Cloud) or --username ... (Server)"});
     return kExitFailed;
   }
   const Account& a = *m.account;
@@ -105,8 +108,8 @@ int cmd_token(const Args& args) {
   if (a.type == BitbucketType::Server) {
     std::cout << "username: " << a.username << "\ntoken:    from " << j["token_source"].get<std::string>() << "\n";
   } else if (j["cached"].get<bool>()) {
-    std::cout << "token:    cached, " << in_words(j["expires_at"].get<int64_t>() - now_epoch()) << "\nscopes:   "
-              << j["scopes"].get<std::string>() << "\n";
+    std::cout << "token:    cached, " << in_words(j["expires_at"].get<int64_t>() - now_epoch())
+              << "\nscopes:   " << j["scopes"].get<std::string>() << "\n";
   } else {
     std::cout << "token:    none cached (git fetches one on first use; --refresh gets one now)\n";
   }

@@ -2,7 +2,6 @@
 
 #include <cstdio>
 
-
 namespace bbsot {
 
 const std::vector<Command>& commands() {
@@ -42,9 +41,10 @@ int cmd_help(const Args& args) {
     }
     return c->run({"--help"});
   }
-  std::printf("usage: git bbsot <command> [<args>]\n\n"
-              "Keep a Bitbucket repository the source of truth for the platform that mirrors it.\n\n"
-              "Commands:\n");
+  std::printf(
+      "usage: git bbsot <command> [<args>]\n\n"
+      "Keep a Bitbucket repository the source of truth for the platform that mirrors it.\n\n"
+      "Commands:\n");
   for (const auto& c : commands()) std::printf("   %-10s %s\n", c.name, c.summary);
   std::printf("\nSee 'git bbsot help <command>' or 'git bbsot <command> --help' for one command.\n");
   return 0;

@@ -1,12 +1,14 @@
 #include "cli/demo_receiver.hpp"
 
-#include <algorithm>
-#include <arpa/inet.h>
-#include <chrono>
-#include <netinet/in.h>
 #include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "base/error.hpp"
 #include "report/webhook.hpp"
@@ -76,8 +78,9 @@ void DemoReceiver::handle(int fd) {
   }
   h.body = data.substr(header_end + 4, want);
   h.signature_ok = h.headers["x-hub-signature"] == "sha256=" + hmac_sha256_hex(secret_, h.body);
-  const std::string reply = h.signature_ok ? "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
-                                           : "HTTP/1.1 401 Unauthorized\r\nContent-Length: 13\r\nConnection: close\r\n\r\nbad signature";
+  const std::string reply =
+      h.signature_ok ? "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                     : "HTTP/1.1 401 Unauthorized\r\nContent-Length: 13\r\nConnection: close\r\n\r\nbad signature";
   [[maybe_unused]] ssize_t w = ::write(fd, reply.data(), reply.size());
   std::lock_guard<std::mutex> lock(mu_);
   got_.push_back(std::move(h));

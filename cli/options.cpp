@@ -1,8 +1,9 @@
 #include "cli/options.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <iostream>
-#include <unistd.h>
 
 #include "base/error.hpp"
 

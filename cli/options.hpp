@@ -1,9 +1,10 @@
 // Option parsing shared by the `git bbsot` subcommands (Boost.Program_options): the same
 // --help, the same one-line usage errors with exit code 2.
 #pragma once
-#include <boost/program_options.hpp>
 #include <string>
 #include <vector>
+
+#include <boost/program_options.hpp>
 
 #include "cli/commands.hpp"
 

@@ -3,8 +3,8 @@
 #include <exception>
 #include <string>
 
-#include "cli/commands.hpp"
 #include "base/error.hpp"
+#include "cli/commands.hpp"
 
 int main(int argc, char** argv) {
   using namespace bbsot;

@@ -2,18 +2,19 @@
 // helper"). This program runs before every HTTPS fetch and push, so it links no network
 // or crypto library: a cached Cloud token and Server tokens are answered here; a token
 // that must be fetched is handed to libexec/bbsot/bbsot-token by exec.
-#include <cstring>
-#include <iostream>
 #include <unistd.h>
 
-#include "bitbucket/account_match.hpp"
-#include "config/secret.hpp"
+#include <cstring>
+#include <iostream>
+
 #include "base/clock.hpp"
-#include "config/config.hpp"
-#include "bitbucket/credential_protocol.hpp"
 #include "base/files.hpp"
-#include "token/token_cache.hpp"
 #include "base/trace.hpp"
+#include "bitbucket/account_match.hpp"
+#include "bitbucket/credential_protocol.hpp"
+#include "config/config.hpp"
+#include "config/secret.hpp"
+#include "token/token_cache.hpp"
 
 using namespace bbsot;
 

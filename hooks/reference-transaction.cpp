@@ -3,13 +3,15 @@
 // here; no configuration is read and no library is started until a push armed this
 // worktree by creating <git dir>/bbsot-armed. Then, on "committed", the work is handed to
 // libexec/bbsot/bbsot-deliver, which also runs any chained hook.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
+
 #include <sys/stat.h>
-#include <unistd.h>
 
 namespace {
 
@@ -36,7 +38,7 @@ bool armed(char* out, size_t size) {
   if (!join(out, size, ".git", kMarker)) return false;
   if (::stat(out, &st) == 0) return true;
   if (errno == ENOENT) {
-    if (::stat(".git", &st) == 0) return false;  // a work tree, nothing armed
+    if (::stat(".git", &st) == 0) return false;                     // a work tree, nothing armed
     return join(out, size, ".", kMarker) && ::stat(out, &st) == 0;  // bare repository
   }
   if (errno != ENOTDIR) return false;

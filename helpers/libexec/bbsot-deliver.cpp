@@ -10,12 +10,12 @@
 #include <iostream>
 #include <thread>
 
-#include "report/delivery.hpp"
 #include "base/files.hpp"
-#include "hooks/chain.hpp"
-#include "outbox/outbox.hpp"
 #include "base/process.hpp"
 #include "base/trace.hpp"
+#include "hooks/chain.hpp"
+#include "outbox/outbox.hpp"
+#include "report/delivery.hpp"
 
 using namespace bbsot;
 
@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
     print_error(std::string("bbsot-deliver: ") + e.what());
     return kExitFailed;
   }
-  std::cerr << "usage: bbsot-deliver confirm HOOKS_DIR MARKER | watch GIT_DIR ID | run GIT_DIR   (run by bbsot's hooks)\n";
+  std::cerr
+      << "usage: bbsot-deliver confirm HOOKS_DIR MARKER | watch GIT_DIR ID | run GIT_DIR   (run by bbsot's hooks)\n";
   return kExitUsage;
 }

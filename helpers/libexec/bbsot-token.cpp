@@ -4,9 +4,9 @@
 #include <cstring>
 #include <iostream>
 
-#include "config/config.hpp"
-#include "bitbucket/credential_protocol.hpp"
 #include "base/files.hpp"
+#include "bitbucket/credential_protocol.hpp"
+#include "config/config.hpp"
 #include "net/token_source.hpp"
 
 using namespace bbsot;

@@ -1,28 +1,28 @@
 #include "api/identity.hpp"
-#include "net/ca_policy.hpp"
-#include "config/secret.hpp"
-#include "base/clock.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <functional>
 
-#include "bitbucket/account_match.hpp"
 #include "base/atomic_file.hpp"
+#include "base/clock.hpp"
 #include "base/files.hpp"
-#include "net/http.hpp"
 #include "base/text.hpp"
-#include "token/token_cache.hpp"
-#include "net/token_source.hpp"
 #include "base/trace.hpp"
+#include "bitbucket/account_match.hpp"
+#include "config/secret.hpp"
+#include "net/ca_policy.hpp"
+#include "net/http.hpp"
+#include "net/token_source.hpp"
+#include "token/token_cache.hpp"
 
 namespace bbsot {
 
 namespace {
 
 constexpr const char* kCloudApi = "https://api.bitbucket.org/2.0";
-constexpr int kMaxApiTimeoutMs = 5000;          // a lookup must never hold a delivery up
+constexpr int kMaxApiTimeoutMs = 5000;              // a lookup must never hold a delivery up
 constexpr size_t kMaxApiBody = size_t{256} * 1024;  // a repository answer is a few KiB
 
 std::optional<ApiJson> parse_object(const std::string& body) {
@@ -219,8 +219,7 @@ namespace {
 class Lookup {
  public:
   Lookup(const RepoConfig& repo, const UserConfig& user, const Account& a, std::string base)
-      : user_(user), a_(a), base_(std::move(base)),
-        cache_(api_cache_path(a, base_, repo.integration.repository)) {}
+      : user_(user), a_(a), base_(std::move(base)), cache_(api_cache_path(a, base_, repo.integration.repository)) {}
 
   using Parser = std::optional<ApiJson> (*)(const std::string&);
 
@@ -230,8 +229,9 @@ class Lookup {
               const std::function<bool(const ApiJson&)>& accept = nullptr) {
     const int64_t now = now_epoch();
     if (auto c = read_api_cache(cache_, key, now)) {
-      if (!c->value) trace("api: " + what + ": left out (a recent lookup failed; retried after " +
-                           std::to_string(kApiFailureCacheSeconds / 60) + " min)");
+      if (!c->value)
+        trace("api: " + what + ": left out (a recent lookup failed; retried after " +
+              std::to_string(kApiFailureCacheSeconds / 60) + " min)");
       return c->value ? *c->value : ApiJson::object();
     }
     std::string error;
@@ -240,8 +240,10 @@ class Lookup {
       value.reset();
       error = "the answer from " + url + " is about another account";
     }
-    if (!value) trace("api: " + what + ": left out: " + redact(error, {token_}));
-    else trace("api: " + what + ": fetched from " + url);
+    if (!value)
+      trace("api: " + what + ": left out: " + redact(error, {token_}));
+    else
+      trace("api: " + what + ": fetched from " + url);
     auto w = write_api_cache(cache_, key, ApiCacheEntry{value, now});
     if (!w) trace("api: cannot write the cache: " + w.error());
     return value ? *value : ApiJson::object();
@@ -279,16 +281,20 @@ class Lookup {
     if (!token_.empty() || !token_error_.empty()) return !token_.empty();
     if (a_.type == BitbucketType::Server) {
       auto t = resolve_secret(a_.token, "HTTP access token of account " + a_.url);
-      if (t) token_ = *t;
-      else token_error_ = t.error();
+      if (t)
+        token_ = *t;
+      else
+        token_error_ = t.error();
     } else {
       // A token fetch here is for optional ids: it gets the same short limits.
       UserConfig capped = user_;
       capped.connect_timeout_ms = std::min(capped.connect_timeout_ms, kMaxApiTimeoutMs);
       capped.timeout_ms = std::min(capped.timeout_ms, kMaxApiTimeoutMs);
       auto t = obtain_token(a_, capped);
-      if (t) token_ = t->access_token;
-      else token_error_ = "no access token for " + a_.url + ": " + t.error();
+      if (t)
+        token_ = t->access_token;
+      else
+        token_error_ = "no access token for " + a_.url + ": " + t.error();
     }
     if (token_.empty() && token_error_.empty()) token_error_ = "empty access token for " + a_.url;
     return !token_.empty();
@@ -312,23 +318,24 @@ BitbucketIdentity lookup_identity(const PushRecord& r, const RepoConfig& repo, c
   const std::string owner = in.repository.substr(0, slash), name = in.repository.substr(slash + 1);
   Lookup l(repo, user, *account, base);
   if (in.type == BitbucketType::Cloud) {
-    id.repository = l.get("repository", "repository " + in.repository,
-                          base + "/repositories/" + percent_encode(ascii_lower(owner)) + "/" + percent_encode(ascii_lower(name)),
-                          parse_cloud_repository);
+    id.repository =
+        l.get("repository", "repository " + in.repository,
+              base + "/repositories/" + percent_encode(ascii_lower(owner)) + "/" + percent_encode(ascii_lower(name)),
+              parse_cloud_repository);
     // An HTTPS push with the consumer's token is attributed to the consumer's owner,
     // which is who /2.0/user is; any other push was made by someone else.
     if (pushed_with_account(r.remote_url, user, *account))
       id.actor = l.get("actor", "actor of " + account->url, base + "/user", parse_cloud_user);
   } else {
-    id.repository = l.get("repository", "repository " + in.repository,
-                          base + "/projects/" + percent_encode(ascii_upper(owner)) + "/repos/" + percent_encode(ascii_lower(name)),
-                          parse_server_repository);
+    id.repository =
+        l.get("repository", "repository " + in.repository,
+              base + "/projects/" + percent_encode(ascii_upper(owner)) + "/repos/" + percent_encode(ascii_lower(name)),
+              parse_server_repository);
     if (!account->username.empty()) {
       const std::string username = account->username;
-      id.actor = l.get("actor:" + username, "user " + username, base + "/users/" + percent_encode(ascii_lower(username)),
-                       parse_server_user, [&](const ApiJson& u) {
-                         return ascii_lower(u.value("name", "")) == ascii_lower(username);
-                       });
+      id.actor = l.get("actor:" + username, "user " + username,
+                       base + "/users/" + percent_encode(ascii_lower(username)), parse_server_user,
+                       [&](const ApiJson& u) { return ascii_lower(u.value("name", "")) == ascii_lower(username); });
     }
   }
   return id;

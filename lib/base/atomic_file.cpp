@@ -1,11 +1,13 @@
 #include "base/atomic_file.hpp"
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <sys/stat.h>
 
 namespace bbsot {
 

@@ -3,6 +3,7 @@
 // Token cache files, outbox records and .bbsot.yml are written this way.
 #pragma once
 #include <string>
+
 #include <sys/types.h>
 
 #include "base/error.hpp"

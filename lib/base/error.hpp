@@ -18,8 +18,7 @@ enum ExitCode : int {
 
 class Error : public std::runtime_error {
  public:
-  explicit Error(const std::string& message, int exit_code = kExitFailed,
-                 std::vector<std::string> hints = {})
+  explicit Error(const std::string& message, int exit_code = kExitFailed, std::vector<std::string> hints = {})
       : std::runtime_error(message), exit_code_(exit_code), hints_(std::move(hints)) {}
   int exit_code() const { return exit_code_; }
   const std::vector<std::string>& hints() const { return hints_; }

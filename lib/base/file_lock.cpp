@@ -1,12 +1,14 @@
 #include "base/file_lock.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fcntl.h>
-#include <sys/file.h>
 #include <thread>
-#include <unistd.h>
+
+#include <sys/file.h>
 
 namespace bbsot {
 
@@ -31,9 +33,7 @@ void FileLock::release() {
   }
 }
 
-static int open_lock_file(const std::string& path) {
-  return ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-}
+static int open_lock_file(const std::string& path) { return ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600); }
 
 Expected<FileLock> FileLock::acquire(const std::string& path, int timeout_ms) {
   int fd = open_lock_file(path);

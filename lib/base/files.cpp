@@ -1,12 +1,14 @@
 #include "base/files.hpp"
 
+#include <fcntl.h>
+#include <pwd.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
-#include <pwd.h>
+
 #include <sys/stat.h>
-#include <unistd.h>
 
 namespace bbsot {
 
@@ -113,8 +115,8 @@ std::string libexec_dir() {
   if (self.empty()) return "";
   std::string dir = dirname_of(self);
   if (basename_of(dir) == "hooks") return dirname_of(dir);  // .../libexec/bbsot/hooks
-  if (basename_of(dir) == "bbsot") return dir;               // .../libexec/bbsot
-  return join_path(dirname_of(dir), "libexec/bbsot");         // .../bin
+  if (basename_of(dir) == "bbsot") return dir;              // .../libexec/bbsot
+  return join_path(dirname_of(dir), "libexec/bbsot");       // .../bin
 }
 
 }  // namespace bbsot

@@ -3,6 +3,7 @@
 #pragma once
 #include <optional>
 #include <string>
+
 #include <sys/types.h>
 
 #include "base/error.hpp"

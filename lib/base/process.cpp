@@ -1,15 +1,17 @@
 #include "base/process.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstring>
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <poll.h>
+
 #include <sys/wait.h>
-#include <unistd.h>
 
 extern char** environ;
 
@@ -41,8 +43,8 @@ std::vector<char*> to_argv(const std::vector<std::string>& argv) {
   return out;
 }
 
-[[noreturn]] void exec_child(const std::vector<std::string>& argv, const ProcessOptions& opts, Pipe& in,
-                             Pipe& out, Pipe& err) {
+[[noreturn]] void exec_child(const std::vector<std::string>& argv, const ProcessOptions& opts, Pipe& in, Pipe& out,
+                             Pipe& err) {
   if (opts.cwd && ::chdir(opts.cwd->c_str()) != 0) _exit(127);
   int devnull = ::open("/dev/null", O_RDWR);
   ::dup2(opts.stdin_data ? in.r : devnull, 0);
@@ -114,9 +116,11 @@ Expected<ProcessResult> run_process(const std::vector<std::string>& argv, const 
   using R = Expected<ProcessResult>;
   if (argv.empty()) return R::failure("no program to run");
   Pipe in, out, err;
-  if (!in.open() || !out.open() || !err.open()) return R::failure(std::string("cannot create a pipe: ") + std::strerror(errno));
+  if (!in.open() || !out.open() || !err.open())
+    return R::failure(std::string("cannot create a pipe: ") + std::strerror(errno));
   // Writes to a child that exits early must fail with EPIPE, not kill us.
-  struct sigaction ign {}, old {};
+  struct sigaction ign {
+  }, old{};
   ign.sa_handler = SIG_IGN;
   ::sigaction(SIGPIPE, &ign, &old);
   pid_t pid = ::fork();
@@ -142,7 +146,8 @@ Expected<ProcessResult> run_process(const std::vector<std::string>& argv, const 
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   ::sigaction(SIGPIPE, &old, nullptr);
-  if (!finished) return R::failure("'" + argv[0] + "' did not finish within " + std::to_string(opts.timeout_ms / 1000) + " s");
+  if (!finished)
+    return R::failure("'" + argv[0] + "' did not finish within " + std::to_string(opts.timeout_ms / 1000) + " s");
   res.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return res;
 }

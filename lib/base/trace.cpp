@@ -1,12 +1,14 @@
 #include "base/trace.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <fcntl.h>
 #include <string_view>
+
 #include <sys/time.h>
-#include <unistd.h>
 
 namespace bbsot {
 

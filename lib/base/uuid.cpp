@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+
 #include <sys/random.h>
 
 namespace bbsot {
@@ -13,7 +14,8 @@ Expected<std::string> new_uuid() {
   while (got < sizeof b) {
     ssize_t n = ::getrandom(b + got, sizeof b - got, 0);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Expected<std::string>::failure(std::string("no random bytes for an id: ") + std::strerror(errno));
+    if (n <= 0)
+      return Expected<std::string>::failure(std::string("no random bytes for an id: ") + std::strerror(errno));
     got += static_cast<size_t>(n);
   }
   b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);

@@ -1,8 +1,9 @@
 #include "bitbucket/account_match.hpp"
-#include "base/text.hpp"
 
 #include <algorithm>
 #include <cctype>
+
+#include "base/text.hpp"
 
 namespace bbsot {
 
@@ -19,8 +20,7 @@ int hex_value(char c) {
 std::string percent_decode(const std::string& s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
-        hex_value(s[i + 2]) >= 0) {
+    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
       out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
       i += 2;
     } else {

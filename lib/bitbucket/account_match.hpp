@@ -6,14 +6,14 @@
 #include <string>
 #include <vector>
 
-#include "config/config.hpp"
 #include "bitbucket/credential_protocol.hpp"
+#include "config/config.hpp"
 
 namespace bbsot {
 
 struct AccountUrl {
-  std::string scheme;  // lower-cased
-  std::string host;    // lower-cased, with :port when one is given (443 is dropped for https)
+  std::string scheme;                 // lower-cased
+  std::string host;                   // lower-cased, with :port when one is given (443 is dropped for https)
   std::vector<std::string> segments;  // percent-decoded path segments, no empties
   bool valid = false;
 };

@@ -12,11 +12,16 @@ using R = Expected<CredentialRequest>;
 bool safe_value(const std::string& v) { return v.find_first_of(std::string("\n\0", 2)) == std::string::npos; }
 
 void assign(CredentialRequest& req, const std::string& key, std::string value) {
-  if (key == "protocol") req.protocol = std::move(value);
-  else if (key == "host") req.host = std::move(value);
-  else if (key == "path") req.path = std::move(value);
-  else if (key == "username") req.username = std::move(value);
-  else if (key == "password") req.password = std::move(value);
+  if (key == "protocol")
+    req.protocol = std::move(value);
+  else if (key == "host")
+    req.host = std::move(value);
+  else if (key == "path")
+    req.path = std::move(value);
+  else if (key == "username")
+    req.username = std::move(value);
+  else if (key == "password")
+    req.password = std::move(value);
   // Everything else (url=, capability[]=, wwwauth[]=, password_expiry_utc=, ...) is ignored.
 }
 
@@ -65,8 +70,10 @@ R read_credential_request(std::istream& in) {
     if (eq == std::string::npos || eq == 0)
       return R::failure("credential input line " + std::to_string(count) + " is not key=value");
     std::string key = line.substr(0, eq);
-    if (key == "url") apply_url(req, line.substr(eq + 1));
-    else assign(req, key, line.substr(eq + 1));
+    if (key == "url")
+      apply_url(req, line.substr(eq + 1));
+    else
+      assign(req, key, line.substr(eq + 1));
     if (!got_any) break;
   }
   return req;

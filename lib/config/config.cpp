@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 #include <set>
+
 #include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
@@ -11,9 +12,7 @@
 
 namespace bbsot {
 
-const char* to_string(BitbucketType t) {
-  return t == BitbucketType::Cloud ? "bitbucket" : "bitbucket_server";
-}
+const char* to_string(BitbucketType t) { return t == BitbucketType::Cloud ? "bitbucket" : "bitbucket_server"; }
 
 namespace {
 
@@ -49,11 +48,9 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 // Reads one mapping, rejecting unknown keys with the nearest known one.
 class Section {
  public:
-  Section(const std::string& file, const YAML::Node& node, std::string prefix,
-          std::vector<std::string> known)
+  Section(const std::string& file, const YAML::Node& node, std::string prefix, std::vector<std::string> known)
       : file_(file), node_(node), prefix_(std::move(prefix)), known_(std::move(known)) {
-    if (!node_.IsMap())
-      fail(file_, node_, "'" + label() + "' must be a mapping of keys to values");
+    if (!node_.IsMap()) fail(file_, node_, "'" + label() + "' must be a mapping of keys to values");
     for (const auto& kv : node_) check_known(kv.first);
   }
 
@@ -97,7 +94,8 @@ class Section {
     const std::string k = key.IsScalar() ? key.Scalar() : "";
     if (std::find(known_.begin(), known_.end(), k) != known_.end()) return;
     std::vector<std::string> hints;
-    if (auto near = nearest_key(k, known_)) hints.push_back("did you mean '" + *near + "'?");
+    if (auto near = nearest_key(k, known_))
+      hints.push_back("did you mean '" + *near + "'?");
     else {
       std::string all;
       for (const auto& n : known_) all += (all.empty() ? "" : ", ") + n;
@@ -126,8 +124,7 @@ SecretRef parse_secret(const Section& s, const std::string& base, bool allow_lit
   SecretRef ref;
   if (s.has(base)) {
     if (!allow_literal)
-      fail(s.file(), s.get(base),
-           "key '" + s.name(base) + "': a secret value must not be written in a committed file",
+      fail(s.file(), s.get(base), "key '" + s.name(base) + "': a secret value must not be written in a committed file",
            {"use " + base + "_command: <command that prints it> or " + base +
             "_env: <environment variable>; keep the value out of the repository"});
     ref.value = s.str(base);
@@ -147,14 +144,13 @@ bool valid_account_url(const std::string& url) {
   if (p == std::string::npos || p == 0) return false;
   std::string host = url.substr(p + 3);
   host.resize(std::min(host.size(), host.find('/')));
-  return !host.empty() && host.find('@') == std::string::npos &&
-         url.find_first_of(" \t\r\n?#") == std::string::npos;
+  return !host.empty() && host.find('@') == std::string::npos && url.find_first_of(" \t\r\n?#") == std::string::npos;
 }
 
 Account parse_account(const std::string& file, const YAML::Node& node, size_t index) {
   Section s(file, node, "accounts[" + std::to_string(index) + "]",
-            {"url", "type", "key", "secret", "secret_command", "secret_env", "username", "token",
-             "token_command", "token_env", "token_url", "api_url"});
+            {"url", "type", "key", "secret", "secret_command", "secret_env", "username", "token", "token_command",
+             "token_env", "token_url", "api_url"});
   Account a;
   a.line = static_cast<int>(node.Mark().line + 1);
   a.type = parse_type(s, "type", BitbucketType::Cloud);
@@ -175,13 +171,17 @@ Account parse_account(const std::string& file, const YAML::Node& node, size_t in
   while (a.api_url.size() > 1 && a.api_url.back() == '/') a.api_url.pop_back();
   // The account's token goes there, so only over TLS.
   if (!a.api_url.empty() && (!a.api_url.starts_with("https://") || !valid_account_url(a.api_url)))
-    fail(file, s.get("api_url"), "key '" + s.name("api_url") + "': expected https://host[:port][/path], got '" + a.api_url + "'",
+    fail(file, s.get("api_url"),
+         "key '" + s.name("api_url") + "': expected https://host[:port][/path], got '" + a.api_url + "'",
          {"leave api_url out to use Bitbucket's own API"});
   if (a.type == BitbucketType::Cloud && (a.key.empty() || a.secret.empty()))
-    fail(file, node, "account " + a.url + " (bitbucket) needs 'key' and one of 'secret', 'secret_command', 'secret_env'",
-         {"create an OAuth consumer in Bitbucket (Workspace settings > OAuth consumers) and put its key and secret here"});
+    fail(file, node,
+         "account " + a.url + " (bitbucket) needs 'key' and one of 'secret', 'secret_command', 'secret_env'",
+         {"create an OAuth consumer in Bitbucket (Workspace settings > OAuth consumers) and put its key and secret "
+          "here"});
   if (a.type == BitbucketType::Server && (a.username.empty() || a.token.empty()))
-    fail(file, node, "account " + a.url + " (bitbucket_server) needs 'username' and one of 'token', 'token_command', 'token_env'",
+    fail(file, node,
+         "account " + a.url + " (bitbucket_server) needs 'username' and one of 'token', 'token_command', 'token_env'",
          {"create an HTTP access token in Bitbucket Server (Manage account > HTTP access tokens)"});
   return a;
 }
@@ -240,7 +240,8 @@ UserConfig parse_user_config(const std::string& text, const std::string& file) {
       Account a = parse_account(file, accounts[i], i);
       for (const auto& other : cfg.accounts)
         if (other.url == a.url)
-          fail(file, accounts[i], "account " + a.url + " is listed twice (first at line " + std::to_string(other.line) + ")",
+          fail(file, accounts[i],
+               "account " + a.url + " is listed twice (first at line " + std::to_string(other.line) + ")",
                {"keep one entry per URL; use a longer URL (https://host/workspace) to tell accounts apart"});
       cfg.accounts.push_back(std::move(a));
     }
@@ -272,13 +273,12 @@ RepoConfig parse_repo_config(const std::string& text, const std::string& file) {
   if (!root.IsDefined() || root.IsNull())
     throw ConfigError(file + ": empty; it needs an 'integration:' section", {"run: git bbsot init"});
   Section top(file, root, "", {"integration", "remotes", "report"});
-  if (!top.has("integration"))
-    fail(file, root, "missing 'integration:' section", {"run: git bbsot init"});
+  if (!top.has("integration")) fail(file, root, "missing 'integration:' section", {"run: git bbsot init"});
 
   Section in(file, top.get("integration"), "integration",
              {"type", "repository", "url", "project", "default_branch", "fetch_branches", "prune_branches",
-              "build_pull_requests", "resync_pull_requests", "pull_requests_clone_parent_data", "hook_url",
-              "secret", "token", "key"});
+              "build_pull_requests", "resync_pull_requests", "pull_requests_clone_parent_data", "hook_url", "secret",
+              "token", "key"});
   for (const char* lit : {"secret", "token"})
     if (in.has(lit))
       fail(file, in.get(lit), "key 'integration." + std::string(lit) + "': secrets do not belong in " + file,
@@ -318,7 +318,8 @@ RepoConfig parse_repo_config(const std::string& text, const std::string& file) {
     if (pats.IsDefined() && !pats.IsNull()) {
       if (!pats.IsSequence()) fail(file, pats, "'remotes.mirror_patterns' must be a list of host patterns");
       for (const auto& p : pats) {
-        if (!p.IsScalar() || p.Scalar().empty()) fail(file, p, "'remotes.mirror_patterns' entries must be host patterns like git.*.platform.sh");
+        if (!p.IsScalar() || p.Scalar().empty())
+          fail(file, p, "'remotes.mirror_patterns' entries must be host patterns like git.*.platform.sh");
         cfg.remotes.mirror_patterns.push_back(p.Scalar());
       }
     }
@@ -336,6 +337,5 @@ RepoConfig load_repo_config(const std::string& path) {
   if (!text) throw ConfigError(text.error(), {"run: git bbsot init"});
   return parse_repo_config(*text, path);
 }
-
 
 }  // namespace bbsot

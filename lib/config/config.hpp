@@ -25,15 +25,15 @@ struct SecretRef {
 struct Account {
   std::string url;  // scheme://host[:port][/path-prefix], matched like credential.<url>
   BitbucketType type = BitbucketType::Cloud;
-  std::string key;       // Cloud: OAuth consumer key
-  SecretRef secret;      // Cloud: OAuth consumer secret
-  std::string username;  // Server
-  SecretRef token;       // Server: HTTP access token
-  std::string token_url; // Cloud: OAuth token endpoint (default Bitbucket's)
+  std::string key;        // Cloud: OAuth consumer key
+  SecretRef secret;       // Cloud: OAuth consumer secret
+  std::string username;   // Server
+  SecretRef token;        // Server: HTTP access token
+  std::string token_url;  // Cloud: OAuth token endpoint (default Bitbucket's)
   // Bitbucket's REST API base, for the ids only Bitbucket knows in push reports; empty:
   // https://api.bitbucket.org/2.0 (Cloud on bitbucket.org) or <url>/rest/api/1.0 (Server).
   std::string api_url;
-  int line = 0;          // where the entry starts in the file, for messages
+  int line = 0;  // where the entry starts in the file, for messages
 };
 
 struct UserConfig {
@@ -53,7 +53,7 @@ struct IntegrationConfig {
   bool fetch_branches = true;
   bool prune_branches = true;  // forced off when fetch_branches is off
   bool build_pull_requests = true;
-  bool resync_pull_requests = false;           // Cloud
+  bool resync_pull_requests = false;            // Cloud
   bool pull_requests_clone_parent_data = true;  // Server
   std::string hook_url;
 };

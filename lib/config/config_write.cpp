@@ -53,8 +53,10 @@ std::string repo_config_yaml(const RepoConfig& cfg) {
   e << YAML::Key << "fetch_branches" << YAML::Value << in.fetch_branches;
   e << YAML::Key << "prune_branches" << YAML::Value << in.prune_branches;
   e << YAML::Key << "build_pull_requests" << YAML::Value << in.build_pull_requests;
-  if (in.type == BitbucketType::Cloud) e << YAML::Key << "resync_pull_requests" << YAML::Value << in.resync_pull_requests;
-  else e << YAML::Key << "pull_requests_clone_parent_data" << YAML::Value << in.pull_requests_clone_parent_data;
+  if (in.type == BitbucketType::Cloud)
+    e << YAML::Key << "resync_pull_requests" << YAML::Value << in.resync_pull_requests;
+  else
+    e << YAML::Key << "pull_requests_clone_parent_data" << YAML::Value << in.pull_requests_clone_parent_data;
   if (!in.hook_url.empty()) e << YAML::Key << "hook_url" << YAML::Value << in.hook_url;
   e << YAML::EndMap;
   if (!cfg.remotes.source.empty() || !cfg.remotes.mirror.empty() || !cfg.remotes.mirror_patterns.empty()) {
@@ -67,11 +69,13 @@ std::string repo_config_yaml(const RepoConfig& cfg) {
   }
   e << YAML::Key << "report" << YAML::Value << YAML::BeginMap;
   e << YAML::Key << "enabled" << YAML::Value << cfg.report.enabled;
-  if (!cfg.report.secret.command.empty()) e << YAML::Key << "secret_command" << YAML::Value << cfg.report.secret.command;
+  if (!cfg.report.secret.command.empty())
+    e << YAML::Key << "secret_command" << YAML::Value << cfg.report.secret.command;
   if (!cfg.report.secret.env.empty()) e << YAML::Key << "secret_env" << YAML::Value << cfg.report.secret.env;
   e << YAML::EndMap << YAML::EndMap;
-  return std::string("# bbsot: Bitbucket is the source of truth for the platform's mirror.\n"
-                     "# Committed and shared by the team; never put secret values here.\n") +
+  return std::string(
+             "# bbsot: Bitbucket is the source of truth for the platform's mirror.\n"
+             "# Committed and shared by the team; never put secret values here.\n") +
          e.c_str() + "\n";
 }
 
@@ -79,7 +83,8 @@ std::string user_config_yaml(const UserConfig& cfg) {
   YAML::Emitter e;
   e << YAML::BeginMap;
   if (!cfg.ca_file.empty()) e << YAML::Key << "ca_file" << YAML::Value << cfg.ca_file;
-  if (cfg.connect_timeout_ms != 5000) e << YAML::Key << "connect_timeout" << YAML::Value << cfg.connect_timeout_ms / 1000.0;
+  if (cfg.connect_timeout_ms != 5000)
+    e << YAML::Key << "connect_timeout" << YAML::Value << cfg.connect_timeout_ms / 1000.0;
   if (cfg.timeout_ms != 20000) e << YAML::Key << "timeout" << YAML::Value << cfg.timeout_ms / 1000.0;
   e << YAML::Key << "accounts" << YAML::Value << YAML::BeginSeq;
   for (const auto& a : cfg.accounts) {
@@ -95,8 +100,9 @@ std::string user_config_yaml(const UserConfig& cfg) {
     e << YAML::EndMap;
   }
   e << YAML::EndSeq << YAML::EndMap;
-  return std::string("# bbsot accounts (mode 0600). Secrets: prefer *_command or *_env over literal values.\n"
-                     "# git bbsot init rewrites this file: values are kept, comments are not.\n") +
+  return std::string(
+             "# bbsot accounts (mode 0600). Secrets: prefer *_command or *_env over literal values.\n"
+             "# git bbsot init rewrites this file: values are kept, comments are not.\n") +
          e.c_str() + "\n";
 }
 

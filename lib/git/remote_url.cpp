@@ -1,8 +1,9 @@
 #include "git/remote_url.hpp"
-#include "base/text.hpp"
 
 #include <algorithm>
 #include <optional>
+
+#include "base/text.hpp"
 
 namespace bbsot {
 namespace {
@@ -13,9 +14,8 @@ constexpr std::string_view kCloudAltSshHost = "altssh.bitbucket.org";  // ssh ov
 char lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return lower_ascii(x) == lower_ascii(y);
-         });
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower_ascii(x) == lower_ascii(y); });
 }
 
 bool is_control_or_space(unsigned char c) { return c <= 0x20 || c == 0x7f; }
@@ -362,8 +362,7 @@ bool is_integration_source(const RemoteUrl& u, const IntegrationConfig& in) {
   RemoteUrl base = parse_base_url(in.url.empty() && cloud ? std::string_view(kCloudUrl) : in.url);
   if (!base.valid || base.host.empty()) return false;
   if (cloud) {
-    bool host_ok = u.host == base.host ||
-                   (u.scheme == "ssh" && base.host == kCloudHost && u.host == kCloudAltSshHost);
+    bool host_ok = u.host == base.host || (u.scheme == "ssh" && base.host == kCloudHost && u.host == kCloudAltSshHost);
     if (!host_ok || !(is_http(u) || u.scheme == "ssh")) return false;
     return cloud_key(u, is_http(u) ? std::string_view(base.path) : std::string_view{}) == want;
   }
@@ -393,9 +392,12 @@ std::string bitbucket_repo_key(const RemoteUrl& u) {
 
 const char* to_string(RemoteRole r) {
   switch (r) {
-    case RemoteRole::Source: return "source";
-    case RemoteRole::Mirror: return "mirror";
-    case RemoteRole::Other: return "other";
+    case RemoteRole::Source:
+      return "source";
+    case RemoteRole::Mirror:
+      return "mirror";
+    case RemoteRole::Other:
+      return "other";
   }
   return "other";
 }
@@ -433,7 +435,9 @@ bool glob_match(std::string_view pattern, std::string_view text) {
 
 bool mirror_belongs_to_project(const RemoteUrl& u, std::string_view project) {
   if (project.empty() || !u.valid) return false;
-  auto starts = [&](const std::string& s) { return s.size() >= project.size() && iequals(s.substr(0, project.size()), project); };
+  auto starts = [&](const std::string& s) {
+    return s.size() >= project.size() && iequals(s.substr(0, project.size()), project);
+  };
   return starts(u.user) || starts(u.path);
 }
 
@@ -444,8 +448,7 @@ RemoteRole role_by_url(const std::string& url, const RepoConfig& cfg) {
   RemoteUrl u = parse_remote_url(url);
   if (!u.valid) return RemoteRole::Other;
   if (is_integration_source(u, cfg.integration)) return RemoteRole::Source;
-  const auto& patterns =
-      cfg.remotes.mirror_patterns.empty() ? default_mirror_patterns() : cfg.remotes.mirror_patterns;
+  const auto& patterns = cfg.remotes.mirror_patterns.empty() ? default_mirror_patterns() : cfg.remotes.mirror_patterns;
   for (const auto& pat : patterns)
     if (!u.host.empty() && glob_match(pat, u.host)) return RemoteRole::Mirror;
   return RemoteRole::Other;
@@ -475,8 +478,7 @@ std::string redact_remote_url(std::string_view url) {
     size_t colon = out.find(':', auth_start);
     size_t query = out.find_first_of("?#", auth_start);
     size_t last_at = out.rfind('@', query);
-    if (first_at != std::string::npos && colon < first_at && last_at < query)
-      out.erase(colon, last_at - colon);
+    if (first_at != std::string::npos && colon < first_at && last_at < query) out.erase(colon, last_at - colon);
   }
   for (char& c : out)
     if (is_control_or_space(static_cast<unsigned char>(c)) && c != ' ') c = '?';

@@ -20,9 +20,9 @@ class GitRepo {
   ~GitRepo();
 
   git_repository* get() const { return repo_.get(); }
-  std::string git_dir() const;    // this worktree's git dir, no trailing slash
-  std::string common_dir() const; // shared by all worktrees
-  std::string workdir() const;    // empty for a bare repository
+  std::string git_dir() const;     // this worktree's git dir, no trailing slash
+  std::string common_dir() const;  // shared by all worktrees
+  std::string workdir() const;     // empty for a bare repository
   // A config value as git would read it (repository, user and system files), or "".
   std::string config_string(const std::string& key) const;
 

@@ -1,6 +1,7 @@
 #include "history/mirror_status.hpp"
 
 #include <git2.h>
+
 #include <map>
 
 #include "history/git_repo.hpp"
@@ -9,12 +10,18 @@ namespace bbsot {
 
 const char* to_string(BranchState s) {
   switch (s) {
-    case BranchState::InSync: return "in-sync";
-    case BranchState::MirrorBehind: return "mirror-behind";
-    case BranchState::MirrorDiverged: return "mirror-diverged";
-    case BranchState::OnlyOnMirror: return "only-on-mirror";
-    case BranchState::OnlyOnSource: return "only-on-source";
-    case BranchState::NotCompared: return "not-compared";
+    case BranchState::InSync:
+      return "in-sync";
+    case BranchState::MirrorBehind:
+      return "mirror-behind";
+    case BranchState::MirrorDiverged:
+      return "mirror-diverged";
+    case BranchState::OnlyOnMirror:
+      return "only-on-mirror";
+    case BranchState::OnlyOnSource:
+      return "only-on-source";
+    case BranchState::NotCompared:
+      return "not-compared";
   }
   return "in-sync";
 }
@@ -78,7 +85,8 @@ std::string default_branch_plan(const BranchStatus& b) {
       return "only on Bitbucket: the default branch; the integration will mirror it to the production environment";
     case BranchState::OnlyOnMirror:
       return "only on the mirror: the default branch is missing on Bitbucket; push it there";
-    default: return "";
+    default:
+      return "";
   }
 }
 
@@ -86,22 +94,29 @@ std::string default_branch_plan(const BranchStatus& b) {
 // platform, and prune_branches is forced off with it.
 std::string unmirrored_plan(const BranchStatus& b) {
   switch (b.state) {
-    case BranchState::InSync: return "in sync (not mirrored: fetch_branches is off)";
-    case BranchState::MirrorBehind: return "mirror behind: not updated (fetch_branches is off)";
+    case BranchState::InSync:
+      return "in sync (not mirrored: fetch_branches is off)";
+    case BranchState::MirrorBehind:
+      return "mirror behind: not updated (fetch_branches is off)";
     case BranchState::MirrorDiverged:
       return "mirror diverged: " + std::to_string(b.mirror_only_count) +
              " commit(s) only on the mirror; kept (fetch_branches is off)";
-    case BranchState::OnlyOnMirror: return "only on the mirror (fetch_branches is off: kept)";
-    case BranchState::OnlyOnSource: return "only on Bitbucket: not mirrored (fetch_branches is off)";
-    case BranchState::NotCompared: return kNoMirrorPlan;
+    case BranchState::OnlyOnMirror:
+      return "only on the mirror (fetch_branches is off: kept)";
+    case BranchState::OnlyOnSource:
+      return "only on Bitbucket: not mirrored (fetch_branches is off)";
+    case BranchState::NotCompared:
+      return kNoMirrorPlan;
   }
   return "";
 }
 
 std::string mirrored_plan(const BranchStatus& b, const IntegrationConfig& in) {
   switch (b.state) {
-    case BranchState::InSync: return "in sync";
-    case BranchState::MirrorBehind: return "mirror behind: the integration will update it";
+    case BranchState::InSync:
+      return "in sync";
+    case BranchState::MirrorBehind:
+      return "mirror behind: the integration will update it";
     case BranchState::MirrorDiverged:
       return "mirror diverged: " + std::to_string(b.mirror_only_count) +
              " commit(s) only on the mirror will be overwritten at the next sync";
@@ -110,7 +125,8 @@ std::string mirrored_plan(const BranchStatus& b, const IntegrationConfig& in) {
                                : "only on the mirror (prune_branches is off: kept)";
     case BranchState::OnlyOnSource:
       return "only on Bitbucket: the integration will create an inactive environment, parent " + in.default_branch;
-    case BranchState::NotCompared: return kNoMirrorPlan;
+    case BranchState::NotCompared:
+      return kNoMirrorPlan;
   }
   return "";
 }
@@ -140,10 +156,14 @@ std::vector<BranchStatus> compare_branches(const GitRepo& repo, const RepoConfig
   std::vector<BranchStatus> out;
   for (auto& [name, b] : all) {
     b.branch = name;
-    if (mirror.empty()) b.state = BranchState::NotCompared;
-    else if (b.mirror_id.empty()) b.state = BranchState::OnlyOnSource;
-    else if (b.source_id.empty()) b.state = BranchState::OnlyOnMirror;
-    else if (b.mirror_id == b.source_id) b.state = BranchState::InSync;
+    if (mirror.empty())
+      b.state = BranchState::NotCompared;
+    else if (b.mirror_id.empty())
+      b.state = BranchState::OnlyOnSource;
+    else if (b.source_id.empty())
+      b.state = BranchState::OnlyOnMirror;
+    else if (b.mirror_id == b.source_id)
+      b.state = BranchState::InSync;
     else {
       git_oid m, s;
       git_oid_fromstr(&m, b.mirror_id.c_str());

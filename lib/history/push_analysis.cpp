@@ -1,7 +1,8 @@
 #include "history/push_analysis.hpp"
 
-#include <algorithm>
 #include <git2.h>
+
+#include <algorithm>
 #include <map>
 #include <unordered_map>
 
@@ -46,7 +47,8 @@ CommitInfo commit_info(git_commit* c) {
   info.date = a->when.time;
   info.tz_offset_min = a->when.offset;
   info.message = git_commit_message(c) ? git_commit_message(c) : "";
-  for (unsigned i = 0; i < git_commit_parentcount(c); ++i) info.parents.push_back(git_oid_tostr_s(git_commit_parent_id(c, i)));
+  for (unsigned i = 0; i < git_commit_parentcount(c); ++i)
+    info.parents.push_back(git_oid_tostr_s(git_commit_parent_id(c, i)));
   return info;
 }
 
@@ -63,8 +65,10 @@ CommitList new_commits(git_repository* repo, const git_oid& tip, const git_oid* 
   if (git_revwalk_new(&walk, repo) != 0) return out;
   git_revwalk_sorting(walk, GIT_SORT_TIME);
   git_revwalk_push(walk, &tip);
-  if (old) git_revwalk_hide(walk, old);
-  else if (!remote.empty()) git_revwalk_hide_glob(walk, ("refs/remotes/" + remote + "/*").c_str());
+  if (old)
+    git_revwalk_hide(walk, old);
+  else if (!remote.empty())
+    git_revwalk_hide_glob(walk, ("refs/remotes/" + remote + "/*").c_str());
   git_oid oid;
   while (git_revwalk_next(&oid, walk) == 0) {
     if (out.commits.size() == kMaxCommitsPerChange) {
@@ -116,21 +120,22 @@ std::vector<PushLine> parse_push_lines(const std::string& text, std::vector<std:
   return out;
 }
 
-std::vector<RefChange> analyse_push(const GitRepo& repo, const std::vector<PushLine>& lines, const std::string& remote) {
+std::vector<RefChange> analyse_push(const GitRepo& repo, const std::vector<PushLine>& lines,
+                                    const std::string& remote) {
   std::vector<RefChange> out;
   out.reserve(lines.size());
   git_repository* r = repo.get();
   std::map<std::string, CommitList> memo;  // a push of many refs to one commit walks once
   // Peeled commits by object id: most refs of a big push point at a few objects.
   std::unordered_map<std::string, std::pair<bool, git_oid>> peeled;
-  auto peel = [&](const std::string& id, git_oid* out) {
+  auto peel = [&](const std::string& id, git_oid* result) {
     auto it = peeled.find(id);
     if (it == peeled.end()) {
       git_oid oid{};
       bool ok = peel_commit(r, id, &oid);
       it = peeled.emplace(id, std::make_pair(ok, oid)).first;
     }
-    *out = it->second.second;
+    *result = it->second.second;
     return it->second.first;
   };
   for (const auto& l : lines) {
@@ -149,8 +154,7 @@ std::vector<RefChange> analyse_push(const GitRepo& repo, const std::vector<PushL
     if (have_old) c.old_commit = git_oid_tostr_s(&old);
     if (!c.created && !c.closed) {
       // Not provably a fast-forward (old unknown here, or not an ancestor): forced.
-      c.forced = !have_old || !have_tip ||
-                 (!git_oid_equal(&old, &tip) && git_graph_descendant_of(r, &tip, &old) != 1);
+      c.forced = !have_old || !have_tip || (!git_oid_equal(&old, &tip) && git_graph_descendant_of(r, &tip, &old) != 1);
     }
     if (have_tip && !c.is_tag) {
       std::string key = c.new_id + (have_old ? ":" + c.old_id : ":");
@@ -170,8 +174,7 @@ namespace {
 std::string describe_deletion(const std::string& name, const IntegrationConfig& in) {
   if (name == in.default_branch)
     return name + ": default branch deleted on Bitbucket; the integration does not delete the production environment";
-  if (in.prune_branches)
-    return name + ": branch deleted on Bitbucket; the integration will delete its environment";
+  if (in.prune_branches) return name + ": branch deleted on Bitbucket; the integration will delete its environment";
   return name + ": branch deleted on Bitbucket; the platform keeps its branch and environment (prune_branches is off)";
 }
 

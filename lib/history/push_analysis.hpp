@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "config/config.hpp"
 #include "base/error.hpp"
+#include "config/config.hpp"
 #include "outbox/outbox.hpp"
 
 namespace bbsot {

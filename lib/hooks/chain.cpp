@@ -1,10 +1,12 @@
 #include "hooks/chain.hpp"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include "base/error.hpp"
 #include "base/files.hpp"

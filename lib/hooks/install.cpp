@@ -1,10 +1,12 @@
 #include "hooks/install.hpp"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <climits>
 #include <cstring>
+
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "base/files.hpp"
 
@@ -37,7 +39,8 @@ Status install_one(const std::string& dir, const std::string& name, std::vector<
     ::unlink(dest.c_str());  // another bbsot installation's link: point it at this one
   } else if (exists_or_dangling(dest)) {
     if (exists_or_dangling(chained))
-      return Status::failure("both " + dest + " and " + chained + " exist; bbsot will not overwrite either. Merge them by hand, then run init again");
+      return Status::failure("both " + dest + " and " + chained +
+                             " exist; bbsot will not overwrite either. Merge them by hand, then run init again");
     if (::rename(dest.c_str(), chained.c_str()) != 0)
       return Status::failure("cannot move " + dest + " aside: " + std::strerror(errno));
     out.push_back({name, "existing hook kept as " + chained + "; it runs after bbsot's check"});
@@ -113,8 +116,10 @@ std::string hook_manager_instructions(const std::string& manager) {
            "then run: lefthook install (see docs/HOOK-MANAGERS.md)";
   if (manager == "pre-commit")
     return "add to .pre-commit-config.yaml:\n"
-           "    - repo: local\n      hooks:\n        - id: bbsot\n          name: bbsot\n          entry: git bbsot hook pre-push\n"
-           "          language: system\n          stages: [push]  # pre-commit 3.2 or later: [pre-push]\n          pass_filenames: false\n          always_run: true\n"
+           "    - repo: local\n      hooks:\n        - id: bbsot\n          name: bbsot\n          entry: git bbsot "
+           "hook pre-push\n"
+           "          language: system\n          stages: [push]  # pre-commit 3.2 or later: [pre-push]\n          "
+           "pass_filenames: false\n          always_run: true\n"
            "then run: pre-commit install --hook-type pre-push (see docs/HOOK-MANAGERS.md)";
   return "";
 }

@@ -1,24 +1,25 @@
 #include "hooks/pre_push.hpp"
-#include "base/clock.hpp"
-#include "base/uuid.hpp"
+
+#include <unistd.h>
 
 #include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <iostream>
-#include <unistd.h>
 
 #include "base/atomic_file.hpp"
-#include "config/config.hpp"
+#include "base/clock.hpp"
 #include "base/files.hpp"
+#include "base/process.hpp"
+#include "base/trace.hpp"
+#include "base/uuid.hpp"
+#include "config/config.hpp"
+#include "git/remote_url.hpp"
 #include "history/git_repo.hpp"
+#include "history/push_analysis.hpp"
+#include "history/repo_remotes.hpp"
 #include "hooks/chain.hpp"
 #include "outbox/outbox.hpp"
-#include "base/process.hpp"
-#include "history/push_analysis.hpp"
-#include "git/remote_url.hpp"
-#include "history/repo_remotes.hpp"
-#include "base/trace.hpp"
 
 namespace bbsot {
 
@@ -45,9 +46,10 @@ int refuse_mirror(const std::string& remote, const RepoConfig& cfg, const std::s
   for (const auto& b : pushed_branches(lines)) branches += " " + b;
   if (branches.empty()) branches = " <branch>";
   const std::string target = source.empty() ? in.url + "/" + in.repository : source;
-  std::cerr << "bbsot: refusing to push to '" << remote << "': it is the platform's mirror of Bitbucket ("
-            << in.repository << ").\n"
-            << "bbsot: The integration overwrites the mirror from Bitbucket at the next sync, so this push would be lost";
+  std::cerr
+      << "bbsot: refusing to push to '" << remote << "': it is the platform's mirror of Bitbucket (" << in.repository
+      << ").\n"
+      << "bbsot: The integration overwrites the mirror from Bitbucket at the next sync, so this push would be lost";
   if (in.prune_branches) std::cerr << ",\nbbsot: and a branch that exists only on the mirror is pruned shortly after";
   std::cerr << ".\nbbsot: Push to Bitbucket instead; the integration then updates the mirror and the environment:\n"
             << "bbsot:     git push " << target << branches << "\n"
@@ -161,7 +163,8 @@ int check_push(const std::vector<std::string>& args, const std::string& stdin_da
     // By URL, not by the name in .bbsot.yml: in a teammate's clone that name may be the
     // very remote being refused.
     std::string source;
-    if (auto repo = GitRepo::open_from_env(); repo) source = remote_with_role(list_remotes(*repo, cfg), RemoteRole::Source);
+    if (auto repo = GitRepo::open_from_env(); repo)
+      source = remote_with_role(list_remotes(*repo, cfg), RemoteRole::Source);
     if (source == remote) source.clear();
     return refuse_mirror(remote, cfg, source, lines);
   }

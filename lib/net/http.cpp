@@ -1,11 +1,13 @@
 #include "net/http.hpp"
-#include "base/text.hpp"
 
 #include <algorithm>
-#include <arpa/inet.h>
 #include <cctype>
-#include <curl/curl.h>
 #include <mutex>
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+
+#include "base/text.hpp"
 
 namespace bbsot {
 
@@ -55,8 +57,10 @@ bool loopback_http(const std::string& url) {
   rest.resize(std::min(rest.size(), rest.find_first_of("/?#")));
   if (rest.find('@') != std::string::npos) return false;
   std::string host;
-  if (rest.starts_with("[")) host = rest.substr(0, rest.find(']') + 1);
-  else host = rest.substr(0, rest.find(':'));
+  if (rest.starts_with("["))
+    host = rest.substr(0, rest.find(']') + 1);
+  else
+    host = rest.substr(0, rest.find(':'));
   if (host == "localhost" || host == "[::1]") return true;
   in_addr a{};
   return ::inet_pton(AF_INET, host.c_str(), &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
@@ -97,9 +101,12 @@ std::string describe(CURLcode rc, const char* errbuf, const std::string& url, bo
   std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
   while (!detail.empty() && (detail.back() == '\n' || detail.back() == '\r')) detail.pop_back();
   switch (rc) {
-    case CURLE_OPERATION_TIMEDOUT: return "no answer from " + url + " in time (" + detail + ")";
-    case CURLE_COULDNT_CONNECT: return "cannot connect to " + url + " (" + detail + ")";
-    case CURLE_COULDNT_RESOLVE_HOST: return "cannot resolve the host of " + url;
+    case CURLE_OPERATION_TIMEDOUT:
+      return "no answer from " + url + " in time (" + detail + ")";
+    case CURLE_COULDNT_CONNECT:
+      return "cannot connect to " + url + " (" + detail + ")";
+    case CURLE_COULDNT_RESOLVE_HOST:
+      return "cannot resolve the host of " + url;
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
@@ -116,10 +123,12 @@ std::string describe(CURLcode rc, const char* errbuf, const std::string& url, bo
     case CURLE_SEND_ERROR:
       return "the connection to " + url + " broke while sending the request (" + detail + ")";
     case CURLE_PARTIAL_FILE:
-      return "the answer from " + url + " was cut short: the server closed the connection before sending the whole body (" +
-             detail + ")";
-    case CURLE_GOT_NOTHING: return url + " closed the connection without answering";
-    default: return "request to " + url + " failed (" + detail + ")";
+      return "the answer from " + url +
+             " was cut short: the server closed the connection before sending the whole body (" + detail + ")";
+    case CURLE_GOT_NOTHING:
+      return url + " closed the connection without answering";
+    default:
+      return "request to " + url + " failed (" + detail + ")";
   }
 }
 
@@ -183,7 +192,8 @@ R http_request(const HttpRequest& req) {
   curl_easy_getinfo(curl, CURLINFO_SSL_VERIFYRESULT, &verify_result);
   curl_slist_free_all(headers);
   curl_easy_cleanup(curl);
-  if (rc != CURLE_OK) return R::failure(describe(rc, errbuf, req.url, sink.overflow, req.max_response_bytes, verify_result));
+  if (rc != CURLE_OK)
+    return R::failure(describe(rc, errbuf, req.url, sink.overflow, req.max_response_bytes, verify_result));
   return resp;
 }
 

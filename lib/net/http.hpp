@@ -14,13 +14,13 @@ struct HttpRequest {
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  std::string basic_user;      // HTTP Basic when non-empty; sent by libcurl, never logged
+  std::string basic_user;  // HTTP Basic when non-empty; sent by libcurl, never logged
   std::string basic_password;
-  std::string ca_file;         // empty: git's http.sslCAInfo / GIT_SSL_CAINFO is the caller's
-                               // job to resolve; empty here means the system store
+  std::string ca_file;  // empty: git's http.sslCAInfo / GIT_SSL_CAINFO is the caller's
+                        // job to resolve; empty here means the system store
   int connect_timeout_ms = 5000;
   int timeout_ms = 20000;
-  size_t max_response_bytes = 1 << 20;  // larger bodies fail the request
+  size_t max_response_bytes = 1 << 20;     // larger bodies fail the request
   bool allow_plain_http_loopback = false;  // http:// only to 127.0.0.0/8, ::1, localhost
 };
 

@@ -1,6 +1,7 @@
 #include "net/oauth.hpp"
 
 #include <cctype>
+
 #include <nlohmann/json.hpp>
 
 namespace bbsot {
@@ -13,7 +14,8 @@ std::string url_encode(const std::string& s) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out.push_back(static_cast<char>(c));
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
+      out.push_back(static_cast<char>(c));
     else {
       out.push_back('%');
       out.push_back(hex[c >> 4]);
@@ -73,7 +75,8 @@ R parse_token_response(long status, const std::string& body, int64_t now) {
   if (j.contains("token_type") && j["token_type"].is_string()) {
     std::string type = j["token_type"].get<std::string>();
     for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (type != "bearer") return R::failure("the OAuth token endpoint returned token_type '" + printable(type) + "', not bearer");
+    if (type != "bearer")
+      return R::failure("the OAuth token endpoint returned token_type '" + printable(type) + "', not bearer");
   }
   int64_t expires_in = 3600;  // RFC 6749 makes expires_in optional; Bitbucket sends 7200
   if (j.contains("expires_in")) {
@@ -84,7 +87,8 @@ R parse_token_response(long status, const std::string& body, int64_t now) {
   }
   t.expires_at = now + expires_in;
   t.obtained_at = now;
-  if (j.contains("refresh_token") && j["refresh_token"].is_string()) t.refresh_token = j["refresh_token"].get<std::string>();
+  if (j.contains("refresh_token") && j["refresh_token"].is_string())
+    t.refresh_token = j["refresh_token"].get<std::string>();
   if (j.contains("scopes") && j["scopes"].is_string()) t.scopes = printable(j["scopes"].get<std::string>(), 1000);
   return t;
 }

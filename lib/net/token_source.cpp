@@ -1,14 +1,14 @@
 #include "net/token_source.hpp"
-#include "net/ca_policy.hpp"
-#include "config/secret.hpp"
-#include "base/clock.hpp"
 
+#include "base/clock.hpp"
 #include "base/file_lock.hpp"
 #include "base/files.hpp"
-#include "net/http.hpp"
-#include "net/oauth.hpp"
 #include "base/process.hpp"
 #include "base/trace.hpp"
+#include "config/secret.hpp"
+#include "net/ca_policy.hpp"
+#include "net/http.hpp"
+#include "net/oauth.hpp"
 
 namespace bbsot {
 
@@ -50,7 +50,6 @@ R fetch(const Account& a, const UserConfig& cfg, const std::optional<CachedToken
 }
 
 }  // namespace
-
 
 R obtain_token(const Account& a, const UserConfig& cfg, bool force) {
   const std::string path = token_cache_path(a);

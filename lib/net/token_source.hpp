@@ -11,5 +11,4 @@ namespace bbsot {
 // `force`: ignore a fresh cached token (git bbsot token --refresh).
 Expected<CachedToken> obtain_token(const Account& a, const UserConfig& cfg, bool force = false);
 
-
 }  // namespace bbsot

@@ -1,17 +1,19 @@
 #include "outbox/outbox.hpp"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <set>
 #include <stdexcept>
 #include <string_view>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <dirent.h>
-#include <fcntl.h>
+
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
 #include "base/atomic_file.hpp"
 #include "base/files.hpp"
@@ -22,9 +24,12 @@ using nlohmann::json;
 
 const char* to_string(RecordState s) {
   switch (s) {
-    case RecordState::Pending: return "pending";
-    case RecordState::Ready: return "ready";
-    case RecordState::Sent: return "sent";
+    case RecordState::Pending:
+      return "pending";
+    case RecordState::Ready:
+      return "ready";
+    case RecordState::Sent:
+      return "sent";
   }
   return "pending";
 }
@@ -82,8 +87,9 @@ RefChange change_from(const json& j, const json& table) {
 }
 
 bool valid_id(const std::string& id) {
-  return !id.empty() && id.size() <= 64 &&
-         std::all_of(id.begin(), id.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) || c == '-'; });
+  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isxdigit(static_cast<unsigned char>(c)) || c == '-';
+  });
 }
 
 }  // namespace
@@ -100,9 +106,9 @@ size_t utf8_len(std::string_view s, size_t i) {
   if (n == 0 || i + n > s.size()) return 0;
   for (size_t k = 1; k < n; ++k)
     if ((b(i + k) & 0xc0) != 0x80) return 0;
-  if (n == 2 && c < 0xc2) return 0;                                  // overlong
-  if (n == 3 && c == 0xe0 && b(i + 1) < 0xa0) return 0;              // overlong
-  if (n == 3 && c == 0xed && b(i + 1) >= 0xa0) return 0;             // surrogates
+  if (n == 2 && c < 0xc2) return 0;                       // overlong
+  if (n == 3 && c == 0xe0 && b(i + 1) < 0xa0) return 0;   // overlong
+  if (n == 3 && c == 0xed && b(i + 1) >= 0xa0) return 0;  // surrogates
   if (n == 4 && (c > 0xf4 || (c == 0xf0 && b(i + 1) < 0x90) || (c == 0xf4 && b(i + 1) >= 0x90))) return 0;
   return n;
 }
@@ -126,16 +132,28 @@ void put_string(std::string& out, std::string_view v) {
     const unsigned char c = static_cast<unsigned char>(v[i]);
     if (c >= 0x80) {
       const size_t n = utf8_len(v, i);
-      if (n == 0) out += "\xef\xbf\xbd";
-      else out.append(v.substr(i, n)), i += n - 1;
+      if (n == 0)
+        out += "\xef\xbf\xbd";
+      else
+        out.append(v.substr(i, n)), i += n - 1;
       continue;
     }
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           out += "\\u00";
@@ -339,11 +357,11 @@ std::vector<PushRecord> Outbox::list(std::vector<std::string>* warnings) const {
 Status Outbox::remove(const std::string& id) {
   if (!valid_id(id)) return Status::failure("'" + id + "' is not a report id");
   if (::unlink(join_path(dir_, id + ".json").c_str()) != 0)
-    return Status::failure(errno == ENOENT ? "no report " + id : "cannot remove report " + id + ": " + std::strerror(errno));
+    return Status::failure(errno == ENOENT ? "no report " + id
+                                           : "cannot remove report " + id + ": " + std::strerror(errno));
   return ok_status();
 }
 
 std::string armed_marker_path(const std::string& git_dir) { return join_path(git_dir, "bbsot-armed"); }
-
 
 }  // namespace bbsot

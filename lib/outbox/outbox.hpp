@@ -22,7 +22,7 @@ class Outbox {
   // `common_dir`: the repository's common git dir ($GIT_COMMON_DIR).
   explicit Outbox(const std::string& common_dir);
   const std::string& dir() const { return dir_; }  // .../bbsot/outbox
-  std::string lock_path() const;                    // .../bbsot/deliver.lock
+  std::string lock_path() const;                   // .../bbsot/deliver.lock
 
   Status write(const PushRecord& r);  // creates the directory on first use
   Expected<PushRecord> read(const std::string& id) const;
@@ -38,6 +38,5 @@ class Outbox {
 // The per-worktree marker that arms the reference-transaction hook's slow path:
 // <git_dir>/bbsot-armed, holding the pusher's pid. Absent: the hook exits after one stat.
 std::string armed_marker_path(const std::string& git_dir);
-
 
 }  // namespace bbsot

@@ -1,7 +1,6 @@
 #include "report/delivery.hpp"
-#include "net/ca_policy.hpp"
-#include "config/secret.hpp"
-#include "base/clock.hpp"
+
+#include <unistd.h>
 
 #include <cerrno>
 #include <climits>
@@ -10,20 +9,22 @@
 #include <map>
 #include <set>
 #include <thread>
-#include <unistd.h>
 
-#include "bitbucket/account_match.hpp"
 #include "api/identity.hpp"
-#include "config/config.hpp"
+#include "base/clock.hpp"
 #include "base/file_lock.hpp"
 #include "base/files.hpp"
-#include "net/http.hpp"
 #include "base/process.hpp"
-#include "history/push_analysis.hpp"
-#include "token/token_cache.hpp"
-#include "net/token_source.hpp"
 #include "base/trace.hpp"
+#include "bitbucket/account_match.hpp"
+#include "config/config.hpp"
+#include "config/secret.hpp"
+#include "history/push_analysis.hpp"
+#include "net/ca_policy.hpp"
+#include "net/http.hpp"
+#include "net/token_source.hpp"
 #include "report/webhook.hpp"
+#include "token/token_cache.hpp"
 
 namespace bbsot {
 
@@ -113,7 +114,8 @@ WebhookContext context_for(const PushRecord& r, const RecordConfig& c) {
   if (in.type == BitbucketType::Cloud) {
     ctx.repo_html_url = in.url + "/" + in.repository;
   } else {
-    ctx.repo_html_url = in.url + "/projects/" + in.repository.substr(0, slash) + "/repos/" + in.repository.substr(slash + 1);
+    ctx.repo_html_url =
+        in.url + "/projects/" + in.repository.substr(0, slash) + "/repos/" + in.repository.substr(slash + 1);
     if (account) ctx.server_username = account->username;
   }
   ctx.identity = lookup_identity(r, c.repo, c.user, account);
@@ -122,8 +124,8 @@ WebhookContext context_for(const PushRecord& r, const RecordConfig& c) {
 }
 
 // One POST. Returns "" on a 2xx answer, else what went wrong.
-std::string post_once(const PushRecord& r, const RecordConfig& c, const WebhookContext& ctx,
-                      const std::string& secret, int attempt) {
+std::string post_once(const PushRecord& r, const RecordConfig& c, const WebhookContext& ctx, const std::string& secret,
+                      int attempt) {
   WebhookRequest w = build_webhook(r, c.repo, ctx, attempt, secret);
   HttpRequest req;
   req.method = "POST";
@@ -156,8 +158,10 @@ bool deliver_one(Outbox& box, const PushRecord& r, DeliverySummary& sum) {
   if (!cfg) error = cfg.error();
   if (error.empty() && !cfg->repo.report.secret.empty()) {
     auto s = resolve_secret(cfg->repo.report.secret, "report secret");
-    if (s) secret = *s;
-    else error = s.error();
+    if (s)
+      secret = *s;
+    else
+      error = s.error();
   }
   int attempt = r.attempts;
   // Configuration problems are not retried in this run; network and HTTP failures are.
@@ -185,8 +189,10 @@ bool deliver_one(Outbox& box, const PushRecord& r, DeliverySummary& sum) {
     }
     return true;
   });
-  if (ok) ++sum.sent;
-  else ++sum.failed;
+  if (ok)
+    ++sum.sent;
+  else
+    ++sum.failed;
   sum.messages.push_back("report " + r.id + (ok ? ": delivered" : ": not delivered: " + error));
   return ok;
 }

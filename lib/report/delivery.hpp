@@ -26,7 +26,7 @@ void settle_pending(const std::string& common_dir, bool force, std::vector<std::
 
 struct DeliverySummary {
   int sent = 0;
-  int failed = 0;      // still undelivered after this run's attempts
+  int failed = 0;  // still undelivered after this run's attempts
   std::vector<std::string> messages;
 };
 

@@ -1,8 +1,4 @@
 #include "report/webhook.hpp"
-#include "base/text.hpp"
-
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <cctype>
 #include <cstdio>
@@ -10,6 +6,10 @@
 #include <set>
 
 #include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "base/text.hpp"
 
 namespace bbsot {
 namespace {
@@ -18,7 +18,7 @@ namespace {
 using json = nlohmann::ordered_json;
 
 constexpr const char* kZeroHash = "0000000000000000000000000000000000000000";
-constexpr size_t kMaxCommits = 5;       // Bitbucket lists at most 5 commits per push
+constexpr size_t kMaxCommits = 5;         // Bitbucket lists at most 5 commits per push
 constexpr size_t kServerDisplayLen = 11;  // Server's default abbreviated commit id
 
 // "owner/repo" -> {"owner", "repo"}; no slash: {"", whole}.
@@ -120,10 +120,8 @@ json cloud_ref_state(const CloudLinks& l, const RefChange& c, const std::string&
     links["commits"] = href(l.api + "/commits/" + escaped);
   }
   links["html"] = href(cloud_ref_html(l, c));
-  return json{{"type", c.is_tag ? "tag" : "branch"},
-              {"name", name},
-              {"target", cloud_target(l, c, hash)},
-              {"links", links}};
+  return json{
+      {"type", c.is_tag ? "tag" : "branch"}, {"name", name}, {"target", cloud_target(l, c, hash)}, {"links", links}};
 }
 
 // Change links as Bitbucket writes them: an update compares new..old; a created branch
@@ -349,9 +347,7 @@ std::tm utc_tm(int64_t epoch_seconds) {
 
 }  // namespace
 
-std::string webhook_event_key(BitbucketType t) {
-  return t == BitbucketType::Cloud ? "repo:push" : "repo:refs_changed";
-}
+std::string webhook_event_key(BitbucketType t) { return t == BitbucketType::Cloud ? "repo:push" : "repo:refs_changed"; }
 
 std::string cloud_date(int64_t epoch_seconds) {
   std::tm tm = utc_tm(epoch_seconds);
@@ -381,8 +377,8 @@ int local_utc_offset_minutes(int64_t epoch_seconds) {
 std::string hmac_sha256_hex(const std::string& key, const std::string& data) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), mac, &len);
   static const char* hex = "0123456789abcdef";
   std::string out;
   out.reserve(static_cast<size_t>(len) * 2);
@@ -393,8 +389,8 @@ std::string hmac_sha256_hex(const std::string& key, const std::string& data) {
   return out;
 }
 
-WebhookRequest build_webhook(const PushRecord& r, const RepoConfig& cfg, const WebhookContext& ctx,
-                             int attempt, const std::string& secret) {
+WebhookRequest build_webhook(const PushRecord& r, const RepoConfig& cfg, const WebhookContext& ctx, int attempt,
+                             const std::string& secret) {
   bool cloud = cfg.integration.type == BitbucketType::Cloud;
   WebhookRequest req;
   // Invalid UTF-8 in a commit message (git allows any bytes) is replaced, not fatal.

@@ -40,8 +40,8 @@ struct WebhookRequest {
 // Content-Type, User-Agent, X-Event-Key, X-Request-UUID, X-Attempt-Number; Server:
 // Content-Type, X-Event-Key, X-Request-Id. The request id is `r.id` on every attempt.
 // With a non-empty `secret`, also X-Hub-Signature: sha256=<hex HMAC-SHA256 of the body>.
-WebhookRequest build_webhook(const PushRecord& r, const RepoConfig& cfg, const WebhookContext& ctx,
-                             int attempt, const std::string& secret);
+WebhookRequest build_webhook(const PushRecord& r, const RepoConfig& cfg, const WebhookContext& ctx, int attempt,
+                             const std::string& secret);
 
 // Lower-case hex HMAC-SHA256 (OpenSSL).
 std::string hmac_sha256_hex(const std::string& key, const std::string& data);

@@ -1,16 +1,18 @@
 #include "token/token_cache.hpp"
-#include "base/text.hpp"
+
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
 #include "base/atomic_file.hpp"
 #include "base/file_lock.hpp"
 #include "base/files.hpp"
+#include "base/text.hpp"
 
 namespace bbsot {
 
@@ -43,7 +45,8 @@ std::optional<CachedToken> read_cached_token(const std::string& path) {
     for (auto [key, field] : {std::pair{"expires_at", &t.expires_at}, std::pair{"obtained_at", &t.obtained_at}}) {
       auto it = j.find(key);
       if (it == j.end()) continue;
-      if (!it->is_number_integer() || (it->is_number_unsigned() && it->get<uint64_t>() > INT64_MAX)) return std::nullopt;
+      if (!it->is_number_integer() || (it->is_number_unsigned() && it->get<uint64_t>() > INT64_MAX))
+        return std::nullopt;
       *field = it->get<int64_t>();
     }
   } catch (const nlohmann::json::exception&) {
@@ -56,9 +59,8 @@ std::optional<CachedToken> read_cached_token(const std::string& path) {
 Status write_cached_token(const std::string& path, const CachedToken& t) {
   auto dir = ensure_dir(dirname_of(path), 0700);
   if (!dir) return dir;
-  nlohmann::json j = {{"account", t.account_url},   {"access_token", t.access_token},
-                      {"refresh_token", t.refresh_token}, {"scopes", t.scopes},
-                      {"expires_at", t.expires_at},  {"obtained_at", t.obtained_at}};
+  nlohmann::json j = {{"account", t.account_url}, {"access_token", t.access_token}, {"refresh_token", t.refresh_token},
+                      {"scopes", t.scopes},       {"expires_at", t.expires_at},     {"obtained_at", t.obtained_at}};
   return write_file_atomic(path, j.dump() + "\n", 0600);
 }
 

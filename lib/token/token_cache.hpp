@@ -6,8 +6,8 @@
 #include <optional>
 #include <string>
 
-#include "config/config.hpp"
 #include "base/error.hpp"
+#include "config/config.hpp"
 
 namespace bbsot {
 
@@ -16,7 +16,7 @@ struct CachedToken {
   std::string access_token;
   std::string refresh_token;
   std::string scopes;
-  int64_t expires_at = 0;   // epoch seconds
+  int64_t expires_at = 0;  // epoch seconds
   int64_t obtained_at = 0;
 };
 
@@ -32,6 +32,5 @@ bool token_fresh(const CachedToken& t, int64_t now);
 // Removes the cached token if it is `rejected` (the password git says failed), under
 // the account's lock. Returns true when a token was removed.
 Expected<bool> erase_cached_token(const Account& a, const std::string& rejected);
-
 
 }  // namespace bbsot

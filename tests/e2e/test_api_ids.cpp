@@ -3,7 +3,6 @@
 // with the account's API served by tests/support/api_server.py (TLS, accepts only tokens
 // the OAuth double issued). The API's answers land in the report; an API that is down,
 // failing or refusing the token costs nothing but the ids.
-#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +12,7 @@
 #include <memory>
 #include <thread>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "sandbox.hpp"
@@ -53,12 +53,10 @@ std::string slurp(const std::string& path) {
 class ApiServer {
  public:
   ApiServer(const std::string& dir, const TestCA& ca, const std::string& tokens_file)
-      : state_(dir + "/state"),
-        server_([&] {
+      : state_(dir + "/state"), server_([&] {
           fs::create_directories(dir + "/state");
-          return Server::start({support_dir() + "/api_server.py", "--cert", ca.cert, "--key", ca.key,
-                                "--port-file", dir + "/port", "--state-dir", dir + "/state",
-                                "--tokens-file", tokens_file},
+          return Server::start({support_dir() + "/api_server.py", "--cert", ca.cert, "--key", ca.key, "--port-file",
+                                dir + "/port", "--state-dir", dir + "/state", "--tokens-file", tokens_file},
                                dir + "/port");
         }()) {}
   void answers(const json& a) { write_file(state_ + "/answers.json", a.dump()); }
@@ -125,8 +123,7 @@ class ApiIds : public ::testing::Test {
 
   void write_user_config(const std::string& accounts) {
     fs::create_directories(home_ + "/.config/bbsot");
-    write_file(home_ + "/.config/bbsot/config.yml",
-               "ca_file: " + shared_ca().ca + "\naccounts:\n" + accounts, 0600);
+    write_file(home_ + "/.config/bbsot/config.yml", "ca_file: " + shared_ca().ca + "\naccounts:\n" + accounts, 0600);
   }
 
   // Cloud: the OAuth double issues the tokens the API double accepts.
@@ -153,7 +150,10 @@ class ApiIds : public ::testing::Test {
                 {"project", {{"type", "project"}, {"key", "SHOP"}, {"uuid", "{9c1d}"}, {"name", "Shop"}}}};
   }
   static json cloud_user_answer() {
-    return json{{"type", "user"}, {"uuid", "{d301}"}, {"account_id", "557058:c0b7"}, {"nickname", "acme-bot"},
+    return json{{"type", "user"},
+                {"uuid", "{d301}"},
+                {"account_id", "557058:c0b7"},
+                {"nickname", "acme-bot"},
                 {"display_name", "Acme bot"}};
   }
 
@@ -240,9 +240,9 @@ TEST_F(ApiIds, CloudHttpsPushWithTheAccountCarriesTheActorIds) {
   api_ = std::make_unique<ApiServer>(tmp_.path() + "/api", shared_ca(), oauth_->tokens_file());
   api_->answers(json{{"/2.0/repositories/acme/shop", cloud_repo_answer()}, {"/2.0/user", cloud_user_answer()}});
   const std::string host = "https://127.0.0.1:" + std::to_string(git_server.port());
-  write_user_config("  - url: " + host + "/acme\n    key: " + oauth_->client_id() +
-                    "\n    secret_command: cat " + tmp_.path() + "/oauth/client_secret" +
-                    "\n    token_url: " + oauth_->url() + "\n    api_url: " + api_->base() + "/2.0\n");
+  write_user_config("  - url: " + host + "/acme\n    key: " + oauth_->client_id() + "\n    secret_command: cat " +
+                    tmp_.path() + "/oauth/client_secret" + "\n    token_url: " + oauth_->url() +
+                    "\n    api_url: " + api_->base() + "/2.0\n");
   write_repo_config(false, host);
   env_["GIT_SSL_CAINFO"] = shared_ca().ca;
   git({"config", "--global", "credential.helper", "bbsot"}, tmp_.path());
@@ -314,13 +314,21 @@ TEST_F(ApiIds, ServerReportCarriesRepositoryAndUserIds) {
   const std::string token = "server-token-canary-5f2b";
   write_file(tmp_.path() + "/server-tokens", token + "\n");
   api_ = std::make_unique<ApiServer>(tmp_.path() + "/api", shared_ca(), tmp_.path() + "/server-tokens");
-  api_->answers(json{
-      {"/rest/api/1.0/projects/SHOP/repos/web",
-       {{"slug", "web"}, {"id", 84}, {"name", "web"}, {"public", false},
-        {"project", {{"key", "SHOP"}, {"id", 12}, {"name", "Shop"}, {"public", false}, {"type", "NORMAL"}}}}},
-      {"/rest/api/1.0/users/ada",
-       {{"name", "ada"}, {"emailAddress", "ada@bb.example.com"}, {"id", 101}, {"displayName", "Ada L."},
-        {"active", true}, {"slug", "ada"}, {"type", "NORMAL"}}}});
+  api_->answers(
+      json{{"/rest/api/1.0/projects/SHOP/repos/web",
+            {{"slug", "web"},
+             {"id", 84},
+             {"name", "web"},
+             {"public", false},
+             {"project", {{"key", "SHOP"}, {"id", 12}, {"name", "Shop"}, {"public", false}, {"type", "NORMAL"}}}}},
+           {"/rest/api/1.0/users/ada",
+            {{"name", "ada"},
+             {"emailAddress", "ada@bb.example.com"},
+             {"id", 101},
+             {"displayName", "Ada L."},
+             {"active", true},
+             {"slug", "ada"},
+             {"type", "NORMAL"}}}});
   write_user_config("  - url: " + server_url() + "\n    type: bitbucket_server\n    username: ada\n    token: " +
                     token + "\n    api_url: " + api_->base() + "/rest/api/1.0\n");
   write_repo_config(true);

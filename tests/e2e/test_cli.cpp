@@ -5,8 +5,6 @@
 //
 // Every test runs with its own HOME, user config (BBSOT_CONFIG) and cache inside a
 // TempDir, so the developer's git and bbsot files are never read or touched.
-#include <gtest/gtest.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,7 +20,9 @@
 #include <stdexcept>
 #include <thread>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
 
 #include "sandbox.hpp"
 
@@ -33,9 +33,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-bool contains(const std::string& hay, const std::string& needle) {
-  return hay.find(needle) != std::string::npos;
-}
+bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
 
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
@@ -96,9 +94,7 @@ std::map<std::string, std::string> snapshot_dir(const std::string& dir) {
   return out;
 }
 
-std::string hook_program(const std::string& name) {
-  return stage_dir() + "/libexec/bbsot/hooks/" + name;
-}
+std::string hook_program(const std::string& name) { return stage_dir() + "/libexec/bbsot/hooks/" + name; }
 
 const char* kOriginalPrePush = "#!/bin/sh\n# the team's own pre-push hook\necho original pre-push ran >&2\nexit 0\n";
 
@@ -187,9 +183,10 @@ class Cli : public ::testing::Test {
   std::string hooks_dir() const { return work_ + "/.git/hooks"; }
 
   void write_repo_config(const std::string& extra_integration = "", const std::string& dir = "") {
-    std::string t = "integration:\n  type: bitbucket\n  repository: acme/shop\n  project: abc123\n"
-                    "  default_branch: main\n  fetch_branches: true\n  prune_branches: true\n" +
-                    extra_integration + "remotes:\n  source: origin\n  mirror: platform\n";
+    std::string t =
+        "integration:\n  type: bitbucket\n  repository: acme/shop\n  project: abc123\n"
+        "  default_branch: main\n  fetch_branches: true\n  prune_branches: true\n" +
+        extra_integration + "remotes:\n  source: origin\n  mirror: platform\n";
     write_file((dir.empty() ? work_ : dir) + "/.bbsot.yml", t);
   }
 
@@ -212,8 +209,8 @@ TEST_F(CliUsage, HelpListsEveryCommand) {
        {std::vector<std::string>{"git", "bbsot", "help"}, {bin_path("git-bbsot"), "--help"}, {"git", "bbsot", "-h"}}) {
     auto r = run(argv, env_, tmp_.path());
     EXPECT_EQ(r.exit_code, 0) << argv[0] << " " << argv[1] << "\n" << describe(r);
-    for (const char* c : {"init", "uninstall", "status", "doctor", "sync", "demo", "token", "hook", "report",
-                          "version"})
+    for (const char* c :
+         {"init", "uninstall", "status", "doctor", "sync", "demo", "token", "hook", "report", "version"})
       EXPECT_TRUE(std::regex_search(r.out, std::regex(std::string("\\n +") + c + " "))) << c << " missing:\n" << r.out;
   }
 }
@@ -224,8 +221,12 @@ TEST_F(CliUsage, GitBbsotDashDashHelp) {
   if (run({"sh", "-c", "command -v man"}).exit_code != 0) GTEST_SKIP() << "man is not installed (Debian man-db)";
   fs::create_directories(tmp_.path() + "/man/man1");
   fs::copy_file(std::string(BBSOT_SOURCE_DIR) + "/docs/git-bbsot.1", tmp_.path() + "/man/man1/git-bbsot.1");
-  auto r = bbsot({"--help"}, tmp_.path(), {{"MANPATH", tmp_.path() + "/man"}, {"PAGER", "cat"},
-                                           {"MANPAGER", "cat"}, {"GIT_PAGER", "cat"}, {"MANWIDTH", "100"}});
+  auto r = bbsot({"--help"}, tmp_.path(),
+                 {{"MANPATH", tmp_.path() + "/man"},
+                  {"PAGER", "cat"},
+                  {"MANPAGER", "cat"},
+                  {"GIT_PAGER", "cat"},
+                  {"MANWIDTH", "100"}});
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_TRUE(contains(r.out, "init") && contains(r.out, "status") && contains(r.out, "doctor")) << describe(r);
 }
@@ -258,7 +259,8 @@ TEST_F(CliUsage, BadBooleanIsAUsageError) {
 
 TEST_F(CliUsage, PlainHttpHookUrlIsRefusedUnlessLoopback) {
   init_with_real_urls();
-  for (const std::string bad : {"http://integrations.example.net/hook", "http://127.evil.example/hook", "ftp://127.0.0.1/x"}) {
+  for (const std::string bad :
+       {"http://integrations.example.net/hook", "http://127.evil.example/hook", "ftp://127.0.0.1/x"}) {
     auto r = bbsot({"init", "--hook-url", bad});
     EXPECT_EQ(r.exit_code, 2) << bad << "\n" << describe(r);
     EXPECT_TRUE(contains(r.err, bad)) << r.err;
@@ -280,8 +282,8 @@ TEST_F(CliUsage, ExtraArgumentsOfReportSubcommandsAreNamed) {
 
 TEST_F(CliUsage, EveryCommandHasHelp) {
   init_with_real_urls();
-  for (const char* c : {"init", "uninstall", "status", "doctor", "sync", "demo", "token", "hook", "report", "version",
-                        "help"}) {
+  for (const char* c :
+       {"init", "uninstall", "status", "doctor", "sync", "demo", "token", "hook", "report", "version", "help"}) {
     auto r = bbsot({c, "--help"});
     EXPECT_EQ(r.exit_code, 0) << c << " --help\n" << describe(r);
     EXPECT_FALSE(r.out.empty()) << c << " --help printed nothing on stdout\n" << describe(r);
@@ -374,12 +376,11 @@ TEST_F(CliInit, AccountAndCredentialHelper) {
   EXPECT_EQ(git_ok({"config", "--local", "--get", "credential.https://bitbucket.org/Acme.useHttpPath"}), "true");
 
   // The secret itself is never read into any file or message by init.
-  for (const auto& [what, text] : std::map<std::string, std::string>{
-           {"user file", user},
-           {".bbsot.yml", read_file(work_ + "/.bbsot.yml")},
-           {"git config", local_config()},
-           {"stdout", r.out},
-           {"stderr", r.err}})
+  for (const auto& [what, text] : std::map<std::string, std::string>{{"user file", user},
+                                                                     {".bbsot.yml", read_file(work_ + "/.bbsot.yml")},
+                                                                     {"git config", local_config()},
+                                                                     {"stdout", r.out},
+                                                                     {"stderr", r.err}})
     EXPECT_FALSE(contains(text, secret_value)) << "secret in " << what;
 }
 
@@ -625,13 +626,11 @@ class CliStatus : public Cli {
   }
 
   // The human line of each branch: "  <branch>  <plan>".
-  static std::map<std::string, std::string> human_lines(const std::string& out,
-                                                        const std::set<std::string>& branches) {
+  static std::map<std::string, std::string> human_lines(const std::string& out, const std::set<std::string>& branches) {
     std::map<std::string, std::string> m;
     for (const auto& l : split_lines(out)) {
       std::smatch sm;
-      if (std::regex_match(l, sm, std::regex("^  (\\S+) +(.*)$")) && branches.count(sm[1]))
-        m[sm[1]] = sm[2];
+      if (std::regex_match(l, sm, std::regex("^  (\\S+) +(.*)$")) && branches.count(sm[1])) m[sm[1]] = sm[2];
     }
     return m;
   }
@@ -785,8 +784,10 @@ TEST_F(CliDoctor, HookUrlThatIsNotHttpsFailsWithoutAConnection) {
   EXPECT_EQ(r.exit_code, 1) << describe(r);
   auto checks = checks_of(r.out);
   EXPECT_EQ(level_of(checks, "hook_url"), "fail") << r.out;
-  EXPECT_TRUE(contains(r.out, "hook_url: integration.hook_url in .bbsot.yml: 'http://integrations.example.net/hook' "
-                              "is not an https:// URL")) << r.out;
+  EXPECT_TRUE(contains(r.out,
+                       "hook_url: integration.hook_url in .bbsot.yml: 'http://integrations.example.net/hook' "
+                       "is not an https:// URL"))
+      << r.out;
 }
 
 TEST_F(CliDoctor, UnreadableUserFileIsOneFailureNotAMissingAccount) {

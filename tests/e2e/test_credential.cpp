@@ -1,10 +1,11 @@
 // git-credential-bbsot driven by real git over HTTPS: a git smart-HTTP server that
 // accepts only tokens the OAuth double issued, both on 127.0.0.1 with a per-run CA.
-#include <gtest/gtest.h>
-
 #include <dirent.h>
-#include <sys/stat.h>
+
 #include <thread>
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "sandbox.hpp"
 
@@ -35,10 +36,15 @@ class Credential : public ::testing::Test {
   void write_config(const std::string& extra) {
     std::string cfg = "ca_file: " + ca.ca + "\n" + extra +
                       "accounts:\n"
-                      "  - url: https://127.0.0.1:" + std::to_string(git_server.port()) + "/acme\n"
+                      "  - url: https://127.0.0.1:" +
+                      std::to_string(git_server.port()) +
+                      "/acme\n"
                       "    key: consumer-key-1\n"
-                      "    secret_command: cat " + tmp.path() + "/secret\n"
-                      "    token_url: " + oauth.url() + "\n";
+                      "    secret_command: cat " +
+                      tmp.path() +
+                      "/secret\n"
+                      "    token_url: " +
+                      oauth.url() + "\n";
     write_file(tmp.path() + "/secret", kSecret + "\n", 0600);
     ::mkdir(home.c_str(), 0700);
     ::mkdir((home + "/.config").c_str(), 0700);
@@ -85,7 +91,8 @@ void files_containing(const std::string& dir, const std::string& needle, std::ve
     std::string p = dir + "/" + n;
     struct stat st;
     if (lstat(p.c_str(), &st) != 0) continue;
-    if (S_ISDIR(st.st_mode)) files_containing(p, needle, out);
+    if (S_ISDIR(st.st_mode))
+      files_containing(p, needle, out);
     else if (S_ISREG(st.st_mode)) {
       try {
         if (read_file(p).find(needle) != std::string::npos) out.push_back(p);
@@ -217,9 +224,9 @@ TEST_F(Credential, CertificateFromAnotherCaIsRefused) {
 }
 
 TEST_F(Credential, NoMatchingAccountMeansNoAnswer) {
-  for (const char* in : {"protocol=https\nhost=bitbucket.org\npath=acme/x\n",
-                         "protocol=http\nhost=127.0.0.1\npath=acme/x\n",
-                         "protocol=https\nhost=127.0.0.1.evil.test\npath=acme/x\n"}) {
+  for (const char* in :
+       {"protocol=https\nhost=bitbucket.org\npath=acme/x\n", "protocol=http\nhost=127.0.0.1\npath=acme/x\n",
+        "protocol=https\nhost=127.0.0.1.evil.test\npath=acme/x\n"}) {
     auto r = run({bin_path("git-credential-bbsot"), "get"}, env(), tmp.path(), in);
     EXPECT_EQ(r.exit_code, 0);
     EXPECT_EQ(r.out, "");
@@ -239,7 +246,8 @@ TEST_F(Credential, BitbucketServerAccessToken) {
   GitHttpServer server_git(srv_dir.path(), ca, "alice");
   server_git.add_token(kServerToken);
   server_git.create_repo("scm/proj/repo.git");
-  std::string cfg = "ca_file: " + ca.ca + "\naccounts:\n  - url: https://127.0.0.1:" + std::to_string(server_git.port()) +
+  std::string cfg = "ca_file: " + ca.ca +
+                    "\naccounts:\n  - url: https://127.0.0.1:" + std::to_string(server_git.port()) +
                     "\n    type: bitbucket_server\n    username: alice\n    token_env: BB_SERVER_TOKEN\n";
   write_file(home + "/.config/bbsot/config.yml", cfg, 0600);
   Env e = env();

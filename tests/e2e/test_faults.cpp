@@ -1,18 +1,18 @@
 // Fault injection and secret hygiene (issue 5): the token endpoint and the report endpoint
 // misbehaving, a broken outbox, clock trouble, and canaries that must never leak.
-#include <gtest/gtest.h>
-
 #include <dirent.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <ctime>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <nlohmann/json.hpp>
+#include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "sandbox.hpp"
 
@@ -48,8 +48,10 @@ void all_files(const std::string& dir, std::vector<std::string>& out) {
     std::string p = dir + "/" + n;
     struct stat st;
     if (lstat(p.c_str(), &st) != 0) continue;
-    if (S_ISDIR(st.st_mode)) all_files(p, out);
-    else if (S_ISREG(st.st_mode)) out.push_back(p);
+    if (S_ISDIR(st.st_mode))
+      all_files(p, out);
+    else if (S_ISREG(st.st_mode))
+      out.push_back(p);
   }
   closedir(d);
 }
@@ -69,8 +71,10 @@ class TokenFaults : public ::testing::Test {
 
   void config(const std::string& token_url, const std::string& ca_file) {
     write_file(home + "/.config/bbsot/config.yml",
-               "ca_file: " + ca_file + "\ntimeout: 2\nconnect_timeout: 1\naccounts:\n  - url: https://bb.test/acme\n"
-               "    key: consumer-key-1\n    secret_command: cat " + tmp.path() + "/secret\n    token_url: " + token_url + "\n",
+               "ca_file: " + ca_file +
+                   "\ntimeout: 2\nconnect_timeout: 1\naccounts:\n  - url: https://bb.test/acme\n"
+                   "    key: consumer-key-1\n    secret_command: cat " +
+                   tmp.path() + "/secret\n    token_url: " + token_url + "\n",
                0600);
   }
 
@@ -79,8 +83,8 @@ class TokenFaults : public ::testing::Test {
     e["XDG_CACHE_HOME"] = home + "/.cache";
     e["BBSOT_TRACE"] = tmp.path() + "/trace.log";
     for (const auto& [k, v] : extra) e[k] = v;
-    return run({bin_path("git-credential-bbsot"), "get"}, e, tmp.path(), "protocol=https\nhost=bb.test\npath=acme/r.git\n",
-               20000);
+    return run({bin_path("git-credential-bbsot"), "get"}, e, tmp.path(),
+               "protocol=https\nhost=bb.test\npath=acme/r.git\n", 20000);
   }
 
   void expect_clean_failure(const RunResult& r, const std::string& needle) {
@@ -241,7 +245,8 @@ class ReportFaults : public ::testing::Test {
 
   void SetUp() override {
     ::mkdir(home.c_str(), 0700);
-    write_file(home + "/.gitconfig", "[user]\n\tname = Ann\n\temail = ann@example.com\n[init]\n\tdefaultBranch = main\n");
+    write_file(home + "/.gitconfig",
+               "[user]\n\tname = Ann\n\temail = ann@example.com\n[init]\n\tdefaultBranch = main\n");
     write_file(tmp.path() + "/report-secret", kReportSecret + "\n", 0600);
     // A `git` first on PATH that records each invocation's argv and environment, so the
     // test can see what bbsot handed to its children.
@@ -286,7 +291,8 @@ class ReportFaults : public ::testing::Test {
     all_files(work + "/.git/bbsot/outbox", files);
     std::vector<nlohmann::json> out;
     for (const auto& f : files)
-      if (f.ends_with(".json") && f.find("/corrupt/") == std::string::npos) out.push_back(nlohmann::json::parse(read_file(f)));
+      if (f.ends_with(".json") && f.find("/corrupt/") == std::string::npos)
+        out.push_back(nlohmann::json::parse(read_file(f)));
     return out;
   }
 
@@ -416,9 +422,10 @@ TEST_F(ReportFaults, DoctorWarnsWhenThisClockIsBehindTheServers) {
   recv.date_offset(3 * 3600);  // the server is 3 h ahead: our clock is 3 h behind
   auto behind = run({bin_path("git-bbsot"), "doctor"}, env(), work);
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(behind.out, m, std::regex("(^|\n)warn +clock: this machine's clock is (-?[0-9]+) s off")))
+  ASSERT_TRUE(
+      std::regex_search(behind.out, m, std::regex("(^|\n)warn +clock: this machine's clock is (-?[0-9]+) s off")))
       << behind.out;
-  EXPECT_NEAR(std::stoll(m[2]), 3 * 3600, 60) << behind.out;
+  EXPECT_NEAR(std::stod(m[2]), 3 * 3600, 60) << behind.out;
   EXPECT_NE(behind.out.find("time synchronisation"), std::string::npos) << behind.out;
 }
 

@@ -7,9 +7,7 @@
 //
 // pre-commit comes from Debian (`pre-commit`); lefthook and husky from npm, installed once
 // per build into $BBSOT_NODE_TOOLS (default <build>/node_tools) under a file lock.
-#include <gtest/gtest.h>
 #include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -23,6 +21,9 @@
 #include <stdexcept>
 #include <thread>
 
+#include <gtest/gtest.h>
+#include <sys/file.h>
+
 #include "hooks/install.hpp"
 #include "sandbox.hpp"
 
@@ -31,9 +32,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool contains(const std::string& hay, const std::string& needle) {
-  return hay.find(needle) != std::string::npos;
-}
+bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
 
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
@@ -134,8 +133,8 @@ class HookManagers : public ::testing::Test {
     env_["PRE_COMMIT_HOME"] = tmp_.path() + "/pre-commit-cache";
     env_["NO_COLOR"] = "1";
     // The hook managers' own switches, which a developer's shell may have set.
-    for (const char* v : {"LEFTHOOK", "LEFTHOOK_BIN", "LEFTHOOK_VERBOSE", "LEFTHOOK_CONFIG", "HUSKY",
-                          "SKIP", "PRE_COMMIT_ALLOW_NO_CONFIG", "PRE_COMMIT_REMOTE_NAME", "CI"})
+    for (const char* v : {"LEFTHOOK", "LEFTHOOK_BIN", "LEFTHOOK_VERBOSE", "LEFTHOOK_CONFIG", "HUSKY", "SKIP",
+                          "PRE_COMMIT_ALLOW_NO_CONFIG", "PRE_COMMIT_REMOTE_NAME", "CI"})
       env_[v] = "";
     receiver_ = std::make_unique<Receiver>(tmp_.path() + "/receiver");
     git_ok({"init", "-q", "--bare", origin_}, tmp_.path());
@@ -145,8 +144,10 @@ class HookManagers : public ::testing::Test {
     git_ok({"remote", "add", "platform", platform_});
     write_file(work_ + "/.bbsot.yml",
                "integration:\n  type: bitbucket\n  repository: acme/shop\n  project: abc123\n"
-               "  default_branch: main\n  hook_url: " + receiver_->url() + "\n"
-               "remotes:\n  source: origin\n  mirror: platform\n");
+               "  default_branch: main\n  hook_url: " +
+                   receiver_->url() +
+                   "\n"
+                   "remotes:\n  source: origin\n  mirror: platform\n");
     write_file(work_ + "/README.md", "# shop\n");
     git_ok({"add", "."});
     git_ok({"commit", "-q", "-m", "Start the shop"});
@@ -265,14 +266,18 @@ std::string pre_commit_config(const std::string& stage) {
          "        name: team check\n"
          "        entry: sh -c 'echo \"team hook $PRE_COMMIT_REMOTE_NAME\" >> .git/team-hook.log'\n"
          "        language: system\n"
-         "        stages: [" + stage + "]\n"
+         "        stages: [" +
+         stage +
+         "]\n"
          "        pass_filenames: false\n"
          "        always_run: true\n"
          "      - id: bbsot\n"
          "        name: bbsot\n"
          "        entry: git bbsot hook pre-push\n"
          "        language: system\n"
-         "        stages: [" + stage + "]\n"
+         "        stages: [" +
+         stage +
+         "]\n"
          "        pass_filenames: false\n"
          "        always_run: true\n"
          "        verbose: true\n";
@@ -319,7 +324,8 @@ TEST_F(HookManagersPreCommit, SnippetPrintedByBbsotIsValid) {
   write_file(work_ + "/.pre-commit-config.yaml", yaml);
   auto r = cmd({"pre-commit", "validate-config", ".pre-commit-config.yaml"});
   EXPECT_EQ(r.exit_code, 0) << "pre-commit " << pre_commit_version().first << "." << pre_commit_version().second
-                            << " rejects bbsot's snippet:\n" << yaml << describe(r);
+                            << " rejects bbsot's snippet:\n"
+                            << yaml << describe(r);
 }
 
 // ======================================================================== lefthook

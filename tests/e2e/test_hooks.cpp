@@ -7,9 +7,6 @@
 // Delivery is asynchronous (detached bbsot-deliver processes), so the tests poll the
 // receiver and the outbox, then wait until every deliverer of the test has exited (found
 // in /proc) before counting: after that, nothing can arrive twice.
-#include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -27,7 +24,10 @@
 #include <stdexcept>
 #include <thread>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "report/delivery.hpp"  // kAttemptsPerRun
 #include "sandbox.hpp"
@@ -70,15 +70,13 @@ std::vector<std::string> split_lines(const std::string& text) {
   return out;
 }
 
-bool contains(const std::string& hay, const std::string& needle) {
-  return hay.find(needle) != std::string::npos;
-}
+bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
 
 std::string hmac_sha256_hex(const std::string& key, const std::string& data) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), mac, &len);
   std::string out;
   char buf[3];
   for (unsigned int i = 0; i < len; ++i) {
@@ -143,8 +141,7 @@ class Hooks : public ::testing::Test {
 
   // ------------------------------------------------------------------------ git
 
-  RunResult git(const std::vector<std::string>& args, const std::string& cwd = "",
-                const Env& extra = {}) {
+  RunResult git(const std::vector<std::string>& args, const std::string& cwd = "", const Env& extra = {}) {
     std::vector<std::string> argv{"git"};
     argv.insert(argv.end(), args.begin(), args.end());
     Env env = env_;
@@ -152,8 +149,7 @@ class Hooks : public ::testing::Test {
     return run(argv, env, cwd.empty() ? work_ : cwd, "", 60000);
   }
 
-  std::string git_ok(const std::vector<std::string>& args, const std::string& cwd = "",
-                     const Env& extra = {}) {
+  std::string git_ok(const std::vector<std::string>& args, const std::string& cwd = "", const Env& extra = {}) {
     auto r = git(args, cwd, extra);
     if (r.exit_code != 0) {
       std::string cmd = "git";
@@ -173,9 +169,7 @@ class Hooks : public ::testing::Test {
     return git_ok({"rev-parse", "HEAD"}, dir);
   }
 
-  std::string rev(const std::string& what, const std::string& dir = "") {
-    return git_ok({"rev-parse", what}, dir);
-  }
+  std::string rev(const std::string& what, const std::string& dir = "") { return git_ok({"rev-parse", what}, dir); }
 
   std::vector<std::string> rev_list(const std::vector<std::string>& args) {
     std::vector<std::string> a{"rev-list"};
@@ -190,8 +184,7 @@ class Hooks : public ::testing::Test {
     return git_ok(a);
   }
 
-  RunResult push(const std::vector<std::string>& args, const Env& extra = {},
-                 const std::string& dir = "") {
+  RunResult push(const std::vector<std::string>& args, const Env& extra = {}, const std::string& dir = "") {
     std::vector<std::string> a{"push"};
     a.insert(a.end(), args.begin(), args.end());
     return git(a, dir, extra);
@@ -204,9 +197,7 @@ class Hooks : public ::testing::Test {
 
   // --------------------------------------------------------------- bbsot setup
 
-  static std::string hook_program(const std::string& name) {
-    return stage_dir() + "/libexec/bbsot/hooks/" + name;
-  }
+  static std::string hook_program(const std::string& name) { return stage_dir() + "/libexec/bbsot/hooks/" + name; }
 
   static void install_hooks(const std::string& hooks_dir) {
     fs::create_directories(hooks_dir);
@@ -240,8 +231,7 @@ class Hooks : public ::testing::Test {
   std::optional<RunResult> report_flush() {
     if (!fs::exists(bin_path("git-bbsot"))) return std::nullopt;
     auto r = run({bin_path("git-bbsot"), "report", "flush"}, env_, work_, "", 60000);
-    if (contains(r.err, "not a bbsot command") || contains(r.err, "unknown subcommand"))
-      return std::nullopt;
+    if (contains(r.err, "not a bbsot command") || contains(r.err, "unknown subcommand")) return std::nullopt;
     return r;
   }
 
@@ -708,12 +698,10 @@ TEST_F(Hooks, DelivererKilledMidRequestLosesNothing) {
   const std::string deliver = stage_dir() + "/libexec/bbsot/bbsot-deliver";
   RunResult killed;
   std::thread t([&] {
-    killed = run({"sh", "-c", "echo $$ > '" + pid_file + "'; exec '" + deliver + "' run '" + work_ + "/.git'"},
-                 env_, work_, "", 60000);
+    killed = run({"sh", "-c", "echo $$ > '" + pid_file + "'; exec '" + deliver + "' run '" + work_ + "/.git'"}, env_,
+                 work_, "", 60000);
   });
-  bool in_flight = eventually([&] {
-    return receiver_->attempts().size() > static_cast<size_t>(attempts_before);
-  });
+  bool in_flight = eventually([&] { return receiver_->attempts().size() > static_cast<size_t>(attempts_before); });
   pid_t pid = 0;
   try {
     pid = static_cast<pid_t>(std::stol(read_file(pid_file)));
@@ -781,8 +769,10 @@ TEST_F(Hooks, PushToTheMirrorIsRefused) {
 // is the platform (reached through a stand-in ssh that serves the bare repository).
 TEST_F(Hooks, TeammateWhoseOriginIsThePlatformIsRefusedAndPointedAtBitbucket) {
   const std::string ssh = tmp_.path() + "/fake-ssh";
-  write_file(ssh, "#!/bin/sh\n# the last argument is the command git runs on the server\n"
-                  "while [ $# -gt 1 ]; do shift; done\ncd '" + tmp_.path() + "' && exec sh -c \"$1\"\n");
+  write_file(ssh,
+             "#!/bin/sh\n# the last argument is the command git runs on the server\n"
+             "while [ $# -gt 1 ]; do shift; done\ncd '" +
+                 tmp_.path() + "' && exec sh -c \"$1\"\n");
   fs::permissions(ssh, fs::perms(0755));
   git_ok({"remote", "set-url", "origin", "abc123@git.eu-3.platform.sh:platform.git"});
   git_ok({"remote", "add", "bb", origin_});
@@ -801,8 +791,7 @@ TEST_F(Hooks, TeammateWhoseOriginIsThePlatformIsRefusedAndPointedAtBitbucket) {
 
 TEST_F(Hooks, MalformedConfigWarnsButNeverBlocks) {
   write_file(work_ + "/.bbsot.yml",
-             "integration:\n  type: bitbucket\n  repository: [acme/shop\n  hook_url: " +
-                 receiver_->url() + "\n");
+             "integration:\n  type: bitbucket\n  repository: [acme/shop\n  hook_url: " + receiver_->url() + "\n");
   git_ok({"checkout", "-q", "-b", "feature"});
   const std::string sha = commit("one");
 
@@ -835,9 +824,14 @@ TEST_F(Hooks, ChainedPrePushRunsAfterBbsotAndCanRefuse) {
   write_file(work_ + "/.git/hooks/pre-push.bbsot-chained",
              "#!/bin/sh\n"
              "echo chained-pre-push-ran >&2\n"
-             "printf 'args:%s\\n' \"$*\" >> '" + log + "'\n"
-             "cat >> '" + log + "'\n"
-             "exit $(cat '" + exit_file + "' 2>/dev/null || echo 0)\n",
+             "printf 'args:%s\\n' \"$*\" >> '" +
+                 log +
+                 "'\n"
+                 "cat >> '" +
+                 log +
+                 "'\n"
+                 "exit $(cat '" +
+                 exit_file + "' 2>/dev/null || echo 0)\n",
              0755);
   git_ok({"checkout", "-q", "-b", "feature"});
   const std::string sha = commit("one");
@@ -849,9 +843,8 @@ TEST_F(Hooks, ChainedPrePushRunsAfterBbsotAndCanRefuse) {
   ASSERT_NE(bbsot_at, std::string::npos) << r.err;
   ASSERT_NE(chained_at, std::string::npos) << r.err;
   EXPECT_LT(bbsot_at, chained_at) << "the chained hook must run after bbsot";
-  EXPECT_EQ(read_lines(log), (std::vector<std::string>{
-                                 "args:origin " + origin_,
-                                 "refs/heads/feature " + sha + " refs/heads/feature " + kZero}));
+  EXPECT_EQ(read_lines(log), (std::vector<std::string>{"args:origin " + origin_,
+                                                       "refs/heads/feature " + sha + " refs/heads/feature " + kZero}));
   EXPECT_EQ(wait_deliveries(1).size(), 1u);
 
   // A chained hook that refuses stops the push.

@@ -2,12 +2,12 @@
 // the configured options (DESIGN.md "The integration model") and never be invented when
 // there is no mirror to compare with. Remotes are bare repositories on disk: `origin`
 // stands in for Bitbucket, `platform` for the platform's mirror.
-#include <gtest/gtest.h>
-
 #include <map>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
+
+#include <gtest/gtest.h>
 
 #include "sandbox.hpp"
 
@@ -55,15 +55,14 @@ class IntegrationPlan : public ::testing::Test {
     git_ok({"commit", "-q", "-m", message});
   }
 
-  void add_mirror() {
-    git_ok({"remote", "add", "platform", tmp_.path() + "/platform.git"});
-  }
+  void add_mirror() { git_ok({"remote", "add", "platform", tmp_.path() + "/platform.git"}); }
 
   // Local paths say nothing about roles, so .bbsot.yml names the remotes.
   void write_config(const std::string& options, bool with_mirror) {
-    write_file(work_ + "/.bbsot.yml", "integration:\n  type: bitbucket\n  repository: acme/shop\n"
-                                      "  default_branch: main\n" + options +
-                                          "remotes:\n  source: origin\n" + (with_mirror ? "  mirror: platform\n" : ""));
+    write_file(work_ + "/.bbsot.yml",
+               "integration:\n  type: bitbucket\n  repository: acme/shop\n"
+               "  default_branch: main\n" +
+                   options + "remotes:\n  source: origin\n" + (with_mirror ? "  mirror: platform\n" : ""));
   }
 
   // Branch `name` off main with one commit, pushed to the listed remotes.

@@ -1,9 +1,9 @@
 // The test doubles themselves: if these fail, every other e2e failure is suspect.
-#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <filesystem>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "sandbox.hpp"
@@ -37,8 +37,7 @@ struct Reply {
   std::string retry_after, body;
 };
 
-Reply post(const std::string& url, const std::string& body, const std::string& ca = "",
-           const std::string& basic = "",
+Reply post(const std::string& url, const std::string& body, const std::string& ca = "", const std::string& basic = "",
            std::map<std::string, std::string> headers = {}) {
   json req{{"url", url}, {"body", body}, {"ca", ca}, {"basic", basic}, {"headers", headers}};
   auto r = run({"python3", "-c", kClient}, {}, "", req.dump(), 30000);
@@ -73,9 +72,8 @@ TEST(ServersOAuth, IssuesTokensWithCorrectCredentials) {
   EXPECT_EQ(oauth.tokens(), std::vector<std::string>{j["access_token"].get<std::string>()});
   EXPECT_EQ(oauth.count(), 1);
 
-  auto refreshed = token_request(
-      oauth, oauth.client_secret(),
-      "grant_type=refresh_token&refresh_token=" + j["refresh_token"].get<std::string>());
+  auto refreshed = token_request(oauth, oauth.client_secret(),
+                                 "grant_type=refresh_token&refresh_token=" + j["refresh_token"].get<std::string>());
   ASSERT_EQ(refreshed.status, 200) << refreshed.body;
   EXPECT_NE(json::parse(refreshed.body)["access_token"], j["access_token"]);
   EXPECT_EQ(oauth.tokens().size(), 2u);
@@ -99,8 +97,7 @@ TEST(ServersOAuth, RejectsWrongCredentialsAndBadGrants) {
 
   EXPECT_EQ(oauth.count(), 4);
   EXPECT_TRUE(oauth.tokens().empty());
-  for (const auto& line : oauth.request_log())
-    EXPECT_EQ(line.find(oauth.client_secret()), std::string::npos) << line;
+  for (const auto& line : oauth.request_log()) EXPECT_EQ(line.find(oauth.client_secret()), std::string::npos) << line;
   EXPECT_EQ(read_file(oauth.server().log_path()).find(oauth.client_secret()), std::string::npos);
 }
 
@@ -168,7 +165,8 @@ class ServersGit : public ::testing::Test {
   RunResult git(std::vector<std::string> args, const std::string& token, const std::string& cwd = "") {
     std::vector<std::string> argv{"git", "-c",
                                   "credential.helper=!f(){ echo username=x-token-auth; echo "
-                                  "password=" + token + "; }; f"};
+                                  "password=" +
+                                      token + "; }; f"};
     argv.insert(argv.end(), args.begin(), args.end());
     return run(argv, env, cwd);
   }
@@ -193,8 +191,7 @@ TEST_F(ServersGit, CloneCommitPushWithValidToken) {
   bool saw_receive_pack = false;
   for (const auto& line : server.access_log()) {
     EXPECT_EQ(line.find("good-token"), std::string::npos) << line;
-    if (line.rfind("POST /team/repo.git/git-receive-pack 200 x-token-auth", 0) == 0)
-      saw_receive_pack = true;
+    if (line.rfind("POST /team/repo.git/git-receive-pack 200 x-token-auth", 0) == 0) saw_receive_pack = true;
   }
   EXPECT_TRUE(saw_receive_pack);
 }

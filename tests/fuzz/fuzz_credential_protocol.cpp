@@ -51,8 +51,7 @@ void check_match(const CredentialRequest& req) {
   std::string host = lower(req.host);
   if (host.size() > 4 && host.ends_with(":443")) host.resize(host.size() - 4);
   if (!u.valid || u.host != host) std::abort();
-  if (m.account->type == BitbucketType::Server && !req.username.empty() &&
-      req.username != m.account->username)
+  if (m.account->type == BitbucketType::Server && !req.username.empty() && req.username != m.account->username)
     std::abort();
 }
 

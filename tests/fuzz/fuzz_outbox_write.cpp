@@ -1,13 +1,13 @@
 // Writing an outbox record from what git hands the pre-push hook: commit messages, author
 // names, remote names and paths are bytes, not necessarily UTF-8 (i18n.commitEncoding,
 // Latin-1 file systems). Writing must never throw, and what was written must read back.
-#include <fuzzer/FuzzedDataProvider.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <string>
+
+#include <fuzzer/FuzzedDataProvider.h>
 
 #include "outbox/outbox.hpp"
 
@@ -62,7 +62,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::fprintf(stderr, "fuzz_outbox_write: a written record does not read back: %s\n", back.error().c_str());
     std::abort();
   }
-  if (back->id != r.id || back->state != r.state || back->changes.size() != r.changes.size())
-    std::abort();
+  if (back->id != r.id || back->state != r.state || back->changes.size() != r.changes.size()) std::abort();
   return 0;
 }

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "history/push_analysis.hpp"
 #include "git/remote_url.hpp"
+#include "history/push_analysis.hpp"
 
 using namespace bbsot;
 
@@ -50,7 +50,8 @@ void check_url(const std::string& url) {
   if (u.valid) {
     // A parsed URL is safe to print: no control characters anywhere, never a password.
     // Only file:// may leave the host empty.
-    if ((u.host.empty() && u.scheme != "file") || has_control(u.host) || has_control(u.path) || has_control(u.user)) std::abort();
+    if ((u.host.empty() && u.scheme != "file") || has_control(u.host) || has_control(u.path) || has_control(u.user))
+      std::abort();
     if (u.port < 0 || u.port > 65535) std::abort();
     (void)bitbucket_repo_key(u);
     (void)mirror_belongs_to_project(u, "abcdefgh1234567");

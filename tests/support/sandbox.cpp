@@ -3,9 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +16,10 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 extern char** environ;
 
@@ -44,8 +45,7 @@ namespace {
 std::string errno_text() { return std::strerror(errno); }
 
 int elapsed_ms(Clock::time_point since) {
-  return static_cast<int>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count());
+  return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count());
 }
 
 int decode_status(int status) {
@@ -199,8 +199,7 @@ TempDir::~TempDir() {
 TestCA::TestCA(const std::string& d) : dir(d) {
   make_dirs(dir);
   auto r = run({"sh", support_dir() + "/make_ca.sh", dir}, {}, "", "", 60000);
-  if (r.exit_code != 0)
-    fail("make_ca.sh failed (" + std::to_string(r.exit_code) + "): " + r.err);
+  if (r.exit_code != 0) fail("make_ca.sh failed (" + std::to_string(r.exit_code) + "): " + r.err);
   ca = dir + "/ca.pem";
   cert = dir + "/server.pem";
   key = dir + "/server.key";
@@ -219,8 +218,7 @@ const TestCA& shared_ca() {
 
 // --------------------------------------------------------------------------- Server
 
-Server Server::start(std::vector<std::string> argv_after_python, const std::string& port_file,
-                     int timeout_ms) {
+Server Server::start(std::vector<std::string> argv_after_python, const std::string& port_file, int timeout_ms) {
   ::unlink(port_file.c_str());  // a stale port file would be taken as "ready"
   Server s;
   s.log_ = port_file + ".log";
@@ -262,15 +260,14 @@ Server Server::start(std::vector<std::string> argv_after_python, const std::stri
     }
     if (elapsed_ms(started) >= timeout_ms) {
       s.stop();
-      fail("server " + argv_after_python[1] + " did not start within " +
-           std::to_string(timeout_ms) + " ms:\n" + read_file(s.log_));
+      fail("server " + argv_after_python[1] + " did not start within " + std::to_string(timeout_ms) + " ms:\n" +
+           read_file(s.log_));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
 
-Server::Server(Server&& other) noexcept
-    : pid_(other.pid_), port_(other.port_), log_(std::move(other.log_)) {
+Server::Server(Server&& other) noexcept : pid_(other.pid_), port_(other.port_), log_(std::move(other.log_)) {
   other.pid_ = -1;
 }
 
@@ -302,25 +299,21 @@ void Server::stop() {
 
 // ---------------------------------------------------------------------- OAuthServer
 
-OAuthServer::OAuthServer(const std::string& dir, const TestCA& ca, std::string client_id,
-                         std::string client_secret)
+OAuthServer::OAuthServer(const std::string& dir, const TestCA& ca, std::string client_id, std::string client_secret)
     : state_dir_(dir + "/state"),
       client_id_(std::move(client_id)),
       client_secret_(std::move(client_secret)),
       server_([&] {
         make_dirs(dir + "/state");
         write_file(dir + "/client_secret", client_secret_ + "\n", 0600);
-        return Server::start({python_script("oauth_server.py"), "--cert", ca.cert, "--key", ca.key,
-                              "--port-file", dir + "/port", "--state-dir", dir + "/state",
-                              "--client-id", client_id_, "--client-secret-file",
-                              dir + "/client_secret"},
-                             dir + "/port");
+        return Server::start(
+            {python_script("oauth_server.py"), "--cert", ca.cert, "--key", ca.key, "--port-file", dir + "/port",
+             "--state-dir", dir + "/state", "--client-id", client_id_, "--client-secret-file", dir + "/client_secret"},
+            dir + "/port");
       }()) {}
 
 void OAuthServer::mode(const std::string& m) { write_file(state_dir_ + "/mode", m + "\n"); }
-void OAuthServer::date_offset(long seconds) {
-  write_file(state_dir_ + "/date_offset", std::to_string(seconds) + "\n");
-}
+void OAuthServer::date_offset(long seconds) { write_file(state_dir_ + "/date_offset", std::to_string(seconds) + "\n"); }
 
 int OAuthServer::count() const {
   std::ifstream in(state_dir_ + "/count");
@@ -330,9 +323,7 @@ int OAuthServer::count() const {
 }
 
 std::vector<std::string> OAuthServer::tokens() const { return read_lines(tokens_file()); }
-std::vector<std::string> OAuthServer::request_log() const {
-  return read_lines(state_dir_ + "/requests.log");
-}
+std::vector<std::string> OAuthServer::request_log() const { return read_lines(state_dir_ + "/requests.log"); }
 
 std::string OAuthServer::url() const {
   return "https://127.0.0.1:" + std::to_string(port()) + "/site/oauth2/access_token";
@@ -340,19 +331,17 @@ std::string OAuthServer::url() const {
 
 // -------------------------------------------------------------------- GitHttpServer
 
-GitHttpServer::GitHttpServer(const std::string& dir, const TestCA& ca, std::string user,
-                             std::string tokens_file)
+GitHttpServer::GitHttpServer(const std::string& dir, const TestCA& ca, std::string user, std::string tokens_file)
     : root_(dir + "/root"),
       user_(std::move(user)),
       tokens_file_(tokens_file.empty() ? dir + "/tokens" : std::move(tokens_file)),
       revoked_file_(dir + "/revoked"),
       server_([&] {
         make_dirs(dir + "/root");
-        return Server::start({python_script("git_http_server.py"), "--cert", ca.cert, "--key",
-                              ca.key, "--port-file", dir + "/port", "--root", dir + "/root",
-                              "--user", user_, "--tokens-file", tokens_file_, "--revoked-file",
-                              revoked_file_},
-                             dir + "/port");
+        return Server::start(
+            {python_script("git_http_server.py"), "--cert", ca.cert, "--key", ca.key, "--port-file", dir + "/port",
+             "--root", dir + "/root", "--user", user_, "--tokens-file", tokens_file_, "--revoked-file", revoked_file_},
+            dir + "/port");
       }()) {}
 
 void GitHttpServer::add_token(const std::string& token) { append_file(tokens_file_, token + "\n"); }
@@ -360,8 +349,7 @@ void GitHttpServer::revoke(const std::string& token) { append_file(revoked_file_
 
 std::string GitHttpServer::create_repo(const std::string& repo, const std::string& branch) {
   std::string path = root_ + "/" + repo;
-  auto r = run({"git", "init", "-q", "--bare", "--initial-branch=" + branch, path},
-               isolated_git_env(root_));
+  auto r = run({"git", "init", "-q", "--bare", "--initial-branch=" + branch, path}, isolated_git_env(root_));
   if (r.exit_code != 0) fail("git init --bare " + path + " failed: " + r.err);
   return path;
 }
@@ -370,32 +358,23 @@ std::string GitHttpServer::url_for(const std::string& repo) const {
   return "https://127.0.0.1:" + std::to_string(port()) + "/" + repo;
 }
 
-std::vector<std::string> GitHttpServer::access_log() const {
-  return read_lines(root_ + "/access.log");
-}
+std::vector<std::string> GitHttpServer::access_log() const { return read_lines(root_ + "/access.log"); }
 
 // ------------------------------------------------------------------------- Receiver
 
 Receiver::Receiver(const std::string& dir, const TestCA* ca)
-    : log_(dir + "/requests.log"),
-      state_dir_(dir + "/state"),
-      tls_(ca != nullptr),
-      server_([&] {
+    : log_(dir + "/requests.log"), state_dir_(dir + "/state"), tls_(ca != nullptr), server_([&] {
         make_dirs(dir + "/state");
-        std::vector<std::string> args{python_script("receiver.py"), "--port-file", dir + "/port",
-                                      "--log", log_, "--state-dir", state_dir_};
+        std::vector<std::string> args{
+            python_script("receiver.py"), "--port-file", dir + "/port", "--log", log_, "--state-dir", state_dir_};
         if (ca) args.insert(args.end(), {"--cert", ca->cert, "--key", ca->key});
         return Server::start(args, dir + "/port");
       }()) {}
 
 void Receiver::mode(const std::string& m) { write_file(state_dir_ + "/mode", m + "\n"); }
-void Receiver::date_offset(long seconds) {
-  write_file(state_dir_ + "/date_offset", std::to_string(seconds) + "\n");
-}
+void Receiver::date_offset(long seconds) { write_file(state_dir_ + "/date_offset", std::to_string(seconds) + "\n"); }
 std::vector<std::string> Receiver::requests() const { return read_lines(log_); }
-std::vector<std::string> Receiver::attempts() const {
-  return read_lines(state_dir_ + "/attempts.log");
-}
+std::vector<std::string> Receiver::attempts() const { return read_lines(state_dir_ + "/attempts.log"); }
 
 std::string Receiver::url(const std::string& path) const {
   return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port()) + path;
@@ -426,9 +405,9 @@ Env e2e_env(const std::string& home, const std::string& path_prefix) {
   Env env = isolated_git_env(home);
   const char* path = std::getenv("PATH");
   env["PATH"] = path_prefix + ":" + (path ? path : "/usr/bin:/bin");
-  for (const char* v : {"BBSOT_ALLOW_MIRROR_PUSH", "BBSOT_QUIET", "BBSOT_LIBEXEC_DIR", "BBSOT_CONFIG", "BBSOT_TRACE",
-                        "GIT_COMMON_DIR", "GIT_INDEX_FILE", "GIT_CONFIG_PARAMETERS", "GIT_SSL_CAINFO", "NO_COLOR",
-                        "XDG_CACHE_HOME"})
+  for (const char* v :
+       {"BBSOT_ALLOW_MIRROR_PUSH", "BBSOT_QUIET", "BBSOT_LIBEXEC_DIR", "BBSOT_CONFIG", "BBSOT_TRACE", "GIT_COMMON_DIR",
+        "GIT_INDEX_FILE", "GIT_CONFIG_PARAMETERS", "GIT_SSL_CAINFO", "NO_COLOR", "XDG_CACHE_HOME"})
     env[v] = "";
   write_file(home + "/.gitconfig",
              "[user]\n\tname = Alice Example\n\temail = alice@example.com\n[init]\n\tdefaultBranch = main\n"
@@ -493,8 +472,7 @@ bool pump(Pipes& p, const std::string& stdin_data, RunResult& res, Clock::time_p
     if (p.in[1] >= 0) fds.push_back({p.in[1], POLLOUT, 0});
     if (p.out[0] >= 0) fds.push_back({p.out[0], POLLIN, 0});
     if (p.err[0] >= 0) fds.push_back({p.err[0], POLLIN, 0});
-    int left = static_cast<int>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
+    int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
     if (left <= 0) return false;
     int n = ::poll(fds.data(), fds.size(), left);
     if (n < 0 && errno == EINTR) continue;
@@ -522,8 +500,8 @@ bool pump(Pipes& p, const std::string& stdin_data, RunResult& res, Clock::time_p
 
 }  // namespace
 
-RunResult run(const std::vector<std::string>& argv, const Env& env_overrides,
-              const std::string& cwd, const std::string& stdin_data, int timeout_ms) {
+RunResult run(const std::vector<std::string>& argv, const Env& env_overrides, const std::string& cwd,
+              const std::string& stdin_data, int timeout_ms) {
   if (argv.empty()) fail("run: empty argv");
   // Writing to a child that exited must be an error, not a SIGPIPE killing the tests.
   static const bool sigpipe_ignored = [] { return signal(SIGPIPE, SIG_IGN) != SIG_ERR; }();
@@ -555,9 +533,8 @@ RunResult run(const std::vector<std::string>& argv, const Env& env_overrides,
   RunResult res;
   bool finished = pump(p, stdin_data, res, deadline);
   if (finished) {
-    int left = std::max(0, static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                deadline - Clock::now())
-                                                .count()));
+    int left = std::max(
+        0, static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count()));
     res.exit_code = wait_for(pid, left);
     finished = res.exit_code >= 0;
   }

@@ -4,11 +4,11 @@
 // Everything reports failure by throwing std::runtime_error: a broken fixture is a test
 // error, not a condition the tests branch on.
 #pragma once
-#include <sys/types.h>
-
 #include <map>
 #include <string>
 #include <vector>
+
+#include <sys/types.h>
 
 namespace bbsot::test {
 
@@ -44,8 +44,7 @@ const TestCA& shared_ca();
 // start() returns once the server has written its port to port_file.
 class Server {
  public:
-  static Server start(std::vector<std::string> argv_after_python, const std::string& port_file,
-                      int timeout_ms = 10000);
+  static Server start(std::vector<std::string> argv_after_python, const std::string& port_file, int timeout_ms = 10000);
   Server(Server&& other) noexcept;
   Server& operator=(Server&& other) noexcept;
   Server(const Server&) = delete;
@@ -74,7 +73,7 @@ class OAuthServer {
   void mode(const std::string& m);  // "ok", "invalid_client", "500", "503", "slow", "reset", ...
   // Shifts the Date header the server sends by `seconds` (positive: the server's clock is ahead).
   void date_offset(long seconds);
-  int count() const;                // token requests received
+  int count() const;                        // token requests received
   std::vector<std::string> tokens() const;  // access tokens issued, oldest first
   std::vector<std::string> request_log() const;
   std::string url() const;  // https://127.0.0.1:<port>/site/oauth2/access_token
@@ -119,8 +118,8 @@ class GitHttpServer {
 class Receiver {
  public:
   explicit Receiver(const std::string& dir, const TestCA* ca = nullptr);
-  void mode(const std::string& m);  // "ok", "500", "slow", "close"
-  void date_offset(long seconds);   // as OAuthServer::date_offset
+  void mode(const std::string& m);            // "ok", "500", "slow", "close"
+  void date_offset(long seconds);             // as OAuthServer::date_offset
   std::vector<std::string> requests() const;  // raw JSON lines
   std::vector<std::string> attempts() const;
   std::string url(const std::string& path = "/hook") const;
@@ -139,9 +138,8 @@ struct RunResult {
 };
 // Runs argv (PATH lookup) with the current environment plus env_overrides (an empty
 // value removes the variable), in its own process group so a timeout kills it all.
-RunResult run(const std::vector<std::string>& argv, const Env& env_overrides = {},
-              const std::string& cwd = "", const std::string& stdin_data = "",
-              int timeout_ms = 60000);
+RunResult run(const std::vector<std::string>& argv, const Env& env_overrides = {}, const std::string& cwd = "",
+              const std::string& stdin_data = "", int timeout_ms = 60000);
 
 // Environment for git that ignores the developer's configuration: HOME=home,
 // no system config, no prompts, and (if non-empty) ca_file trusted for HTTPS.
@@ -158,13 +156,13 @@ Env e2e_env(const std::string& home, const std::string& path_prefix);
 // argv (watch GIT_DIR) or started from one of its directories (hooks pass relative paths).
 int deliverers_running(const std::string& dir);
 
-std::string stage_dir();                       // the build's installed-layout tree
+std::string stage_dir();                        // the build's installed-layout tree
 std::string bin_path(const std::string& name);  // stage_dir()/bin/name
-std::string support_dir();                     // tests/support in the source tree
+std::string support_dir();                      // tests/support in the source tree
 
 void write_file(const std::string& path, const std::string& content, int mode = 0644);
 void append_file(const std::string& path, const std::string& content);
-std::string read_file(const std::string& path);  // throws if unreadable
+std::string read_file(const std::string& path);                // throws if unreadable
 std::vector<std::string> read_lines(const std::string& path);  // empty if missing
 
 }  // namespace bbsot::test

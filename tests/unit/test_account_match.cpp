@@ -40,25 +40,25 @@ TEST(AccountMatch, Table) {
       {"https", "bitbucket.org", "acme/special/x.git", "https://bitbucket.org/acme/special"},
       {"https", "bitbucket.org", "acme/special", "https://bitbucket.org/acme/special"},
       {"https", "bitbucket.org", "acme/specialist.git", "https://bitbucket.org/acme"},
-      {"https", "bitbucket.org", "acmecorp/repo.git", ""},       // segment, not prefix
-      {"https", "bitbucket.org", "ACME/repo.git", ""},           // path is case-sensitive, as git's
+      {"https", "bitbucket.org", "acmecorp/repo.git", ""},                        // segment, not prefix
+      {"https", "bitbucket.org", "ACME/repo.git", ""},                            // path is case-sensitive, as git's
       {"https", "BitBucket.ORG", "acme/repo.git", "https://bitbucket.org/acme"},  // host case-insensitive
       {"https", "bitbucket.org:443", "acme/repo.git", "https://bitbucket.org/acme"},
       {"https", "bitbucket.org:444", "acme/repo.git", ""},
       {"https", "bitbucket.org.evil.com", "acme/repo.git", ""},  // lookalike suffix
       {"https", "evilbitbucket.org", "acme/repo.git", ""},
-      {"https", "api.bitbucket.org", "acme/repo.git", ""},       // subdomain
-      {"http", "bitbucket.org", "acme/repo.git", ""},            // https only
+      {"https", "api.bitbucket.org", "acme/repo.git", ""},  // subdomain
+      {"http", "bitbucket.org", "acme/repo.git", ""},       // https only
       {"ssh", "bitbucket.org", "acme/repo.git", ""},
       {"https", "", "acme/repo.git", ""},
       {"https", "bitbucket.org", "other team/r.git", "https://bitbucket.org/other%20team"},  // decoded path
       {"https", "bitbucket.org", "acme//repo.git/", "https://bitbucket.org/acme"},
       {"https", "bb.example.com:8443", "scm/p/r.git", "https://bb.example.com:8443"},
-      {"https", "bb.example.com", "scm/p/r.git", ""},            // port must match
+      {"https", "bb.example.com", "scm/p/r.git", ""},  // port must match
       {"https", "git.example.com", "bitbucket/scm/p/r.git", "https://git.example.com/bitbucket"},
       {"https", "git.example.com", "bitbucketx/scm/p/r.git", ""},
       {"https", "git.example.com", "", "https://git.example.com/bitbucket"},  // one account on host
-      {"https", "bitbucket.org", "", ""},                        // several on host, no path: ambiguous
+      {"https", "bitbucket.org", "", ""},                                     // several on host, no path: ambiguous
   };
   for (const auto& c : cases) {
     CredentialRequest req{c.protocol, c.host, c.path, "", ""};

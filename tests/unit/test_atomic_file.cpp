@@ -1,10 +1,10 @@
-#include "base/atomic_file.hpp"
-
 #include <dirent.h>
-#include <gtest/gtest.h>
 #include <stdlib.h>
+
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include "base/atomic_file.hpp"
 #include "base/files.hpp"
 
 namespace bbsot {

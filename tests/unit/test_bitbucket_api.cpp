@@ -1,13 +1,12 @@
-#include "api/identity.hpp"
-#include "base/clock.hpp"
-
-#include <gtest/gtest.h>
-#include <sys/stat.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "api/identity.hpp"
+#include "base/clock.hpp"
 #include "base/files.hpp"
 #include "token/token_cache.hpp"
 
@@ -44,17 +43,16 @@ TEST(BitbucketApiParse, CloudRepository) {
   ASSERT_TRUE(j);
   EXPECT_EQ((*j)["uuid"], "{3a1c9f1e-8c45-4a51-9b1e-2f8a6c7d9e01}");
   EXPECT_EQ((*j)["is_private"], true);
-  EXPECT_EQ((*j)["owner"], (ApiJson{{"type", "team"},
-                                   {"display_name", "Acme"},
-                                   {"uuid", "{0b7f5c1a-1111-4222-8333-444455556666}"}}));
+  EXPECT_EQ((*j)["owner"],
+            (ApiJson{{"type", "team"}, {"display_name", "Acme"}, {"uuid", "{0b7f5c1a-1111-4222-8333-444455556666}"}}));
   EXPECT_EQ((*j)["workspace"], (ApiJson{{"type", "workspace"},
-                                       {"uuid", "{0b7f5c1a-1111-4222-8333-444455556666}"},
-                                       {"slug", "acme"},
-                                       {"name", "Acme"}}));
-  EXPECT_EQ((*j)["project"], (ApiJson{{"type", "project"},
-                                     {"key", "SHOP"},
-                                     {"uuid", "{9c1d2e3f-aaaa-4bbb-8ccc-dddd0000eeee}"},
-                                     {"name", "Shop"}}));
+                                        {"uuid", "{0b7f5c1a-1111-4222-8333-444455556666}"},
+                                        {"slug", "acme"},
+                                        {"name", "Acme"}}));
+  EXPECT_EQ(
+      (*j)["project"],
+      (ApiJson{
+          {"type", "project"}, {"key", "SHOP"}, {"uuid", "{9c1d2e3f-aaaa-4bbb-8ccc-dddd0000eeee}"}, {"name", "Shop"}}));
   for (const char* k : {"mainbranch", "size", "full_name", "links", "slug"}) EXPECT_FALSE(j->contains(k)) << k;
 }
 
@@ -70,13 +68,15 @@ TEST(BitbucketApiParse, CloudUser) {
 TEST(BitbucketApiParse, ServerRepository) {
   auto j = parse_server_repository(kServerRepo);
   ASSERT_TRUE(j);
-  EXPECT_EQ(j->dump(), R"({"id":84,"public":false,"project":{"id":12,"name":"Shop","description":"The shop","public":false}})");
+  EXPECT_EQ(j->dump(),
+            R"({"id":84,"public":false,"project":{"id":12,"name":"Shop","description":"The shop","public":false}})");
 }
 
 TEST(BitbucketApiParse, ServerUser) {
   auto j = parse_server_user(kServerUser);
   ASSERT_TRUE(j);
-  EXPECT_EQ(j->dump(), R"({"name":"ada","emailAddress":"ada@example.com","id":101,"displayName":"Ada Lovelace","slug":"ada"})");
+  EXPECT_EQ(j->dump(),
+            R"({"name":"ada","emailAddress":"ada@example.com","id":101,"displayName":"Ada Lovelace","slug":"ada"})");
 }
 
 TEST(BitbucketApiParse, MalformedAnswersAreLeftOut) {
@@ -85,8 +85,8 @@ TEST(BitbucketApiParse, MalformedAnswersAreLeftOut) {
     EXPECT_FALSE(parse_cloud_repository(body)) << body;
     EXPECT_FALSE(parse_cloud_user(body)) << body;
   }
-  for (const char* body : {"", "{", "{\"id\": \"84\"}", "{\"id\": 1.5}", "{\"errors\": [{\"message\": \"x\"}]}",
-                           "{\"id\": null}"}) {
+  for (const char* body :
+       {"", "{", "{\"id\": \"84\"}", "{\"id\": 1.5}", "{\"errors\": [{\"message\": \"x\"}]}", "{\"id\": null}"}) {
     EXPECT_FALSE(parse_server_repository(body)) << body;
     EXPECT_FALSE(parse_server_user(body)) << body;
   }

@@ -1,11 +1,11 @@
-#include <gtest/gtest.h>
-
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
 #include "base/atomic_file.hpp"
-#include "config/secret.hpp"
 #include "config/config.hpp"
+#include "config/secret.hpp"
 
 using namespace bbsot;
 
@@ -84,7 +84,8 @@ TEST(Config, LiteralSecretInRepoFileRefused) {
             "hint: use secret_command: <command that prints it> or secret_env: <environment variable>; keep the "
             "value out of the repository");
   EXPECT_EQ(err.find("hunter2"), std::string::npos);
-  EXPECT_NE(repo_error("integration:\n  repository: a/b\n  secret: x\n").find("secrets do not belong"), std::string::npos);
+  EXPECT_NE(repo_error("integration:\n  repository: a/b\n  secret: x\n").find("secrets do not belong"),
+            std::string::npos);
 }
 
 TEST(Config, RepoDefaultsFollowThePlatform) {
@@ -96,15 +97,17 @@ TEST(Config, RepoDefaultsFollowThePlatform) {
   EXPECT_FALSE(cfg.integration.resync_pull_requests);
   EXPECT_EQ(cfg.integration.default_branch, "main");
   EXPECT_TRUE(cfg.report.enabled);
-  EXPECT_NE(repo_error("integration:\n  type: bitbucket_server\n  repository: P/r\n").find("integration.url' is missing"),
-            std::string::npos);
+  EXPECT_NE(
+      repo_error("integration:\n  type: bitbucket_server\n  repository: P/r\n").find("integration.url' is missing"),
+      std::string::npos);
   EXPECT_NE(repo_error("integration:\n  repository: justone\n").find("expected owner/repo"), std::string::npos);
 }
 
 TEST(Config, DuplicateAccountsAndMissingFields) {
-  EXPECT_NE(user_error("accounts:\n  - {url: 'https://a', key: k, secret: s}\n  - {url: 'https://a/', key: k, secret: s}\n")
-                .find("listed twice"),
-            std::string::npos);
+  EXPECT_NE(
+      user_error("accounts:\n  - {url: 'https://a', key: k, secret: s}\n  - {url: 'https://a/', key: k, secret: s}\n")
+          .find("listed twice"),
+      std::string::npos);
   EXPECT_NE(user_error("accounts:\n  - url: https://bitbucket.org\n").find("needs 'key'"), std::string::npos);
   EXPECT_NE(user_error("accounts:\n  - url: bitbucket.org\n    key: k\n    secret: s\n").find("expected scheme://host"),
             std::string::npos);
@@ -121,8 +124,9 @@ TEST(Config, UserFileReadableByOthersRefused) {
     load_user_config(path);
     FAIL() << "expected a refusal";
   } catch (const ConfigError& e) {
-    EXPECT_EQ(std::string(e.what()), path + ": readable or writable by group or others (mode 0644); it may hold "
-                                            "secrets, so bbsot refuses to use it");
+    EXPECT_EQ(std::string(e.what()), path +
+                                         ": readable or writable by group or others (mode 0644); it may hold "
+                                         "secrets, so bbsot refuses to use it");
     EXPECT_EQ(e.hints().at(0), "run: chmod 600 " + path);
   }
   ::chmod(path.c_str(), 0600);
@@ -135,7 +139,7 @@ TEST(Config, UserFileReadableByOthersRefused) {
 TEST(Config, NearestKey) {
   EXPECT_EQ(nearest_key("tokne_env", {"token_env", "token"}), "token_env");
   EXPECT_EQ(nearest_key("zzzzzz", {"url", "key"}), std::nullopt);
-  EXPECT_EQ(nearest_key("kye", {"url", "key"}), "key");                        // swapped letters: one typo
+  EXPECT_EQ(nearest_key("kye", {"url", "key"}), "key");                                     // swapped letters: one typo
   EXPECT_EQ(nearest_key("secret_comand", {"secret_command", "secret"}), "secret_command");  // a dropped letter
   EXPECT_EQ(nearest_key("hookurl", {"hook_url", "url"}), "hook_url");
   EXPECT_EQ(nearest_key("", {"url"}), std::nullopt);

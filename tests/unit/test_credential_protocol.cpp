@@ -5,7 +5,8 @@
 using namespace bbsot;
 
 TEST(CredentialProtocol, ReadsGit239Request) {
-  auto r = parse_credential_request("protocol=https\nhost=bitbucket.org\npath=acme/repo.git\nusername=x-token-auth\n\n");
+  auto r =
+      parse_credential_request("protocol=https\nhost=bitbucket.org\npath=acme/repo.git\nusername=x-token-auth\n\n");
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_EQ(r->protocol, "https");
   EXPECT_EQ(r->host, "bitbucket.org");

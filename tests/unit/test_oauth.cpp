@@ -5,11 +5,11 @@
 using namespace bbsot;
 
 TEST(OAuth, ParsesBitbucketAnswer) {
-  auto t = parse_token_response(
-      200,
-      R"({"access_token": "AT-1", "scopes": "repository repository:write", "token_type": "bearer",
+  auto t =
+      parse_token_response(200,
+                           R"({"access_token": "AT-1", "scopes": "repository repository:write", "token_type": "bearer",
           "expires_in": 7200, "state": "client_credentials", "refresh_token": "RT-1"})",
-      1000);
+                           1000);
   ASSERT_TRUE(t.ok()) << t.error();
   EXPECT_EQ(t->access_token, "AT-1");
   EXPECT_EQ(t->refresh_token, "RT-1");
@@ -18,7 +18,8 @@ TEST(OAuth, ParsesBitbucketAnswer) {
 }
 
 TEST(OAuth, ErrorBodiesBecomeOneLine) {
-  auto t = parse_token_response(401, R"({"error": "invalid_client", "error_description": "Invalid OAuth client credentials"})", 0);
+  auto t = parse_token_response(
+      401, R"({"error": "invalid_client", "error_description": "Invalid OAuth client credentials"})", 0);
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.error(), "the OAuth token endpoint answered HTTP 401: invalid_client (Invalid OAuth client credentials)");
   auto s = parse_token_response(500, "<html>oops</html>", 0);

@@ -1,7 +1,8 @@
-#include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
-#include <unistd.h>
+
+#include <gtest/gtest.h>
 
 #include "base/atomic_file.hpp"
 #include "base/files.hpp"
@@ -48,7 +49,9 @@ TEST(Outbox, RejectsBadRecords) {
   EXPECT_FALSE(record_from_json("{\"id\": \"../../x\", \"state\": \"pending\", \"changes\": []}").ok());
   EXPECT_FALSE(record_from_json("{\"id\": \"abc\", \"state\": \"lost\", \"changes\": []}").ok());
   EXPECT_FALSE(record_from_json("{\"id\": \"abc\", \"state\": \"ready\", \"changes\": [{\"ref\": 3}]}").ok());
-  EXPECT_FALSE(record_from_json("{\"id\": \"abc\", \"state\": \"ready\", \"commits\": {}, \"changes\": [{\"ref\": \"r\", \"commits\": [\"missing\"]}]}").ok());
+  EXPECT_FALSE(record_from_json("{\"id\": \"abc\", \"state\": \"ready\", \"commits\": {}, \"changes\": [{\"ref\": "
+                                "\"r\", \"commits\": [\"missing\"]}]}")
+                   .ok());
 }
 
 TEST(Outbox, CorruptFilesAreSetAsideAndListedRecordsSorted) {

@@ -1,6 +1,6 @@
-#include "base/process.hpp"
-
 #include <gtest/gtest.h>
+
+#include "base/process.hpp"
 
 namespace bbsot {
 namespace {

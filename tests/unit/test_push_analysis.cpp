@@ -1,8 +1,8 @@
 // describe_change: the pre-push line that says what the integration will do with a ref
 // update must follow the configured options (DESIGN.md "The integration model").
-#include "history/push_analysis.hpp"
-
 #include <gtest/gtest.h>
+
+#include "history/push_analysis.hpp"
 
 namespace bbsot {
 namespace {
@@ -64,7 +64,8 @@ TEST(DescribeChange, NewBranchIsAnInactiveChildOfTheDefaultBranch) {
 
 TEST(DescribeChange, FetchBranchesOffMirrorsOnlyTheDefaultBranch) {
   for (const RefChange& c : {created("topic"), deleted("topic"), branch("topic")})
-    EXPECT_EQ(describe_change(c, options(false, false)), "topic: not mirrored by the integration (fetch_branches is off)");
+    EXPECT_EQ(describe_change(c, options(false, false)),
+              "topic: not mirrored by the integration (fetch_branches is off)");
   EXPECT_TRUE(has(describe_change(branch("main"), options(false, false)), "rebuild its environment"));
 }
 

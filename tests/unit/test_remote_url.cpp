@@ -1,6 +1,6 @@
-#include "git/remote_url.hpp"
-
 #include <gtest/gtest.h>
+
+#include "git/remote_url.hpp"
 
 namespace bbsot {
 namespace {
@@ -144,10 +144,10 @@ TEST(RemoteUrlParse, InvalidResultIsEmpty) {
 
 TEST(RemoteUrlSecrets, PasswordNeverKept) {
   const char* secret = "s3cr3tPa55";
-  for (const char* url : {"https://x-token-auth:s3cr3tPa55@bitbucket.org/acme/widget.git",
-                          "ssh://git:s3cr3tPa55@git.example.com:7999/PROJ/repo.git",
-                          "https://user:s3cr3tPa55@bad host/x",
-                          "https://user:s3cr3tPa55/x@git.example.com/scm/P/r.git"}) {
+  for (const char* url :
+       {"https://x-token-auth:s3cr3tPa55@bitbucket.org/acme/widget.git",
+        "ssh://git:s3cr3tPa55@git.example.com:7999/PROJ/repo.git", "https://user:s3cr3tPa55@bad host/x",
+        "https://user:s3cr3tPa55/x@git.example.com/scm/P/r.git"}) {
     RemoteUrl u = parse_remote_url(url);
     for (const std::string* f : {&u.scheme, &u.user, &u.host, &u.path})
       EXPECT_EQ(f->find(secret), std::string::npos) << *f;

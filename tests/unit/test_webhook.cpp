@@ -1,12 +1,11 @@
-#include "report/webhook.hpp"
-
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <ctime>
 #include <map>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include "report/webhook.hpp"
 
 namespace bbsot {
 namespace {
@@ -35,8 +34,10 @@ class ScopedTz {
     tzset();
   }
   ~ScopedTz() {
-    if (had_) setenv("TZ", old_.c_str(), 1);
-    else unsetenv("TZ");
+    if (had_)
+      setenv("TZ", old_.c_str(), 1);
+    else
+      unsetenv("TZ");
     tzset();
   }
 
@@ -45,8 +46,7 @@ class ScopedTz {
   std::string old_;
 };
 
-CommitInfo commit(const std::string& hash, const std::string& parent, const std::string& msg,
-                  int64_t date = kT1) {
+CommitInfo commit(const std::string& hash, const std::string& parent, const std::string& msg, int64_t date = kT1) {
   CommitInfo c;
   c.hash = hash;
   c.author_name = "Ada Lovelace";
@@ -96,9 +96,7 @@ RepoConfig server_cfg() {
 WebhookContext cloud_ctx() { return WebhookContext{kHtml, "", kNow, {}}; }
 WebhookContext server_ctx() { return WebhookContext{kServerHtml, "ada", kNow, {}}; }
 
-json cloud_body(const PushRecord& r) {
-  return json::parse(build_webhook(r, cloud_cfg(), cloud_ctx(), 1, "").body);
-}
+json cloud_body(const PushRecord& r) { return json::parse(build_webhook(r, cloud_cfg(), cloud_ctx(), 1, "").body); }
 
 json server_body(const PushRecord& r) {
   ScopedTz tz("UTC0");
@@ -190,8 +188,7 @@ TEST(WebhookDates, Formats) {
 TEST(WebhookDates, ServerDateUsesLocalZone) {
   ScopedTz tz("AEST-10");
   EXPECT_EQ(local_utc_offset_minutes(kNow), 600);
-  auto body = json::parse(build_webhook(record({branch("main", kA, kB)}), server_cfg(),
-                                        server_ctx(), 1, "").body);
+  auto body = json::parse(build_webhook(record({branch("main", kA, kB)}), server_cfg(), server_ctx(), 1, "").body);
   EXPECT_EQ(body["date"], "2026-11-25T20:00:00+1000");
 }
 
@@ -341,11 +338,11 @@ TEST(WebhookCloud, SeveralChangesKeepOrder) {
   EXPECT_TRUE(changes[1]["new"].is_null());
   EXPECT_EQ(changes[2]["new"]["type"], "tag");
   // A tag on a commit the record does not describe: only its hash.
-  EXPECT_EQ(changes[2]["new"]["target"], (json{{"type", "commit"},
-                                              {"hash", kB},
-                                              {"links",
-                                               {{"self", {{"href", kApi + "/commit/" + kB}}},
-                                                {"html", {{"href", kHtml + "/commits/" + kB}}}}}}));
+  EXPECT_EQ(changes[2]["new"]["target"],
+            (json{{"type", "commit"},
+                  {"hash", kB},
+                  {"links",
+                   {{"self", {{"href", kApi + "/commit/" + kB}}}, {"html", {{"href", kHtml + "/commits/" + kB}}}}}}));
   EXPECT_EQ(changes[2]["commits"], json::array());
 }
 
@@ -524,12 +521,14 @@ namespace {
 
 BitbucketIdentity cloud_identity() {
   BitbucketIdentity id;
-  id.repository = ApiJson{{"uuid", "{3a1c9f1e-8c45-4a51-9b1e-2f8a6c7d9e01}"},
-                          {"is_private", true},
-                          {"owner", {{"type", "team"}, {"display_name", "Acme"}, {"uuid", "{0b7f}"}}},
-                          {"workspace", {{"type", "workspace"}, {"uuid", "{0b7f}"}, {"slug", "acme"}, {"name", "Acme"}}},
-                          {"project", {{"type", "project"}, {"key", "SHOP"}, {"uuid", "{9c1d}"}, {"name", "Shop"}}}};
-  id.actor = ApiJson{{"display_name", "Ada L."}, {"uuid", "{d301}"}, {"account_id", "557058:c0b7"}, {"nickname", "ada"}};
+  id.repository =
+      ApiJson{{"uuid", "{3a1c9f1e-8c45-4a51-9b1e-2f8a6c7d9e01}"},
+              {"is_private", true},
+              {"owner", {{"type", "team"}, {"display_name", "Acme"}, {"uuid", "{0b7f}"}}},
+              {"workspace", {{"type", "workspace"}, {"uuid", "{0b7f}"}, {"slug", "acme"}, {"name", "Acme"}}},
+              {"project", {{"type", "project"}, {"key", "SHOP"}, {"uuid", "{9c1d}"}, {"name", "Shop"}}}};
+  id.actor =
+      ApiJson{{"display_name", "Ada L."}, {"uuid", "{d301}"}, {"account_id", "557058:c0b7"}, {"nickname", "ada"}};
   return id;
 }
 
@@ -575,15 +574,17 @@ TEST(WebhookApiIds, CloudRepositoryWithoutActor) {
 TEST(WebhookApiIds, ServerRepositoryAndActorInDocumentedOrder) {
   ScopedTz tz("UTC0");
   WebhookContext ctx = server_ctx();
-  ctx.identity.repository = ApiJson{{"id", 84},
-                                    {"public", false},
-                                    {"project", {{"id", 12}, {"name", "Shop"}, {"public", true}}}};
-  ctx.identity.actor = ApiJson{{"name", "ada"}, {"emailAddress", "ada@bb.example.com"}, {"id", 101},
-                               {"displayName", "Ada L."}, {"slug", "ada"}};
+  ctx.identity.repository =
+      ApiJson{{"id", 84}, {"public", false}, {"project", {{"id", 12}, {"name", "Shop"}, {"public", true}}}};
+  ctx.identity.actor = ApiJson{
+      {"name", "ada"}, {"emailAddress", "ada@bb.example.com"}, {"id", 101}, {"displayName", "Ada L."}, {"slug", "ada"}};
   std::string body = build_webhook(record({branch("main", kA, kB)}), server_cfg(), ctx, 1, "").body;
   json b = json::parse(body);
-  EXPECT_NE(body.find(R"("actor":{"name":"ada","emailAddress":"ada@bb.example.com","id":101,"displayName":"Ada L.","active":true,"slug":"ada","type":"NORMAL"})"),
-            std::string::npos) << body;
+  EXPECT_NE(
+      body.find(
+          R"("actor":{"name":"ada","emailAddress":"ada@bb.example.com","id":101,"displayName":"Ada L.","active":true,"slug":"ada","type":"NORMAL"})"),
+      std::string::npos)
+      << body;
   json repo = b["repository"];
   EXPECT_EQ(repo["id"], 84);
   EXPECT_EQ(repo["public"], false);
@@ -594,7 +595,8 @@ TEST(WebhookApiIds, ServerRepositoryAndActorInDocumentedOrder) {
   // Key order as in Atlassian's example: slug, id, name, ...; key, id, name, public, type.
   EXPECT_NE(body.find(R"("repository":{"slug":"web","id":84,"name":"Web")"), std::string::npos) << body;
   EXPECT_NE(body.find(R"("project":{"key":"SHOP","id":12,"name":"Shop","public":true,"type":"NORMAL")"),
-            std::string::npos) << body;
+            std::string::npos)
+      << body;
 }
 
 }  // namespace
