@@ -9,6 +9,7 @@
 #include "base/clock.hpp"
 #include "base/files.hpp"
 #include "base/text.hpp"
+#include "bitbucket/bitbucket_url.hpp"
 #include "base/trace.hpp"
 #include "bitbucket/account_match.hpp"
 #include "config/secret.hpp"
@@ -130,6 +131,12 @@ std::string api_base(const Account& a, const IntegrationConfig& in) {
   if (in.type == BitbucketType::Server) return in.url.empty() ? "" : strip_trailing_slashes(in.url) + "/rest/api/1.0";
   if (in.url.empty() || ascii_lower(strip_trailing_slashes(in.url)) == kCloudUrl) return kCloudApi;
   return "";
+}
+
+std::string api_credential_scope(const Account& a) {
+  if (!a.api_url.empty()) return strip_trailing_slashes(a.api_url);
+  if (a.type == BitbucketType::Server) return a.url;
+  return is_cloud_url(a.url) ? std::string(kCloudApi) : std::string();
 }
 
 bool pushed_with_account(const std::string& remote_url, const UserConfig& user, const Account& a) {
@@ -262,6 +269,7 @@ class Lookup {
     req.connect_timeout_ms = std::min(user_.connect_timeout_ms, kMaxApiTimeoutMs);
     req.timeout_ms = std::min(user_.timeout_ms, kMaxApiTimeoutMs);
     req.max_response_bytes = kMaxApiBody;
+    req.credential_scope = api_credential_scope(a_);
     auto resp = http_request(req);
     if (!resp) {
       error = resp.error();

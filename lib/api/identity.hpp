@@ -40,6 +40,13 @@ std::optional<ApiJson> parse_server_user(const std::string& body);
 // Server; "" when unknown (Cloud elsewhere without api_url).
 std::string api_base(const Account& a, const IntegrationConfig& in);
 
+// Where the account's token may go for REST calls (HttpRequest::credential_scope): the
+// account's api_url when the user set one, else the account's own URL for Server, else
+// https://api.bitbucket.org/2.0 for a Cloud account on bitbucket.org; "" (nowhere) for a
+// Cloud account elsewhere without api_url. Only the user's file decides this, never the
+// committed one.
+std::string api_credential_scope(const Account& a);
+
 // Whether a push to `remote_url` was made with this (Cloud) account's token: https, and
 // the same account answers for that URL. Only then is /2.0/user the pusher.
 bool pushed_with_account(const std::string& remote_url, const UserConfig& user, const Account& a);

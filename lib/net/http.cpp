@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 
 #include "base/text.hpp"
+#include "base/web_url.hpp"
 
 namespace bbsot {
 
@@ -146,7 +147,18 @@ R http_request(const HttpRequest& req) {
   const std::string l = ascii_lower(req.url);
   const bool plain_ok = req.allow_plain_http_loopback && loopback_http(req.url);
   if (!l.starts_with("https://") && !plain_ok)
-    return R::failure("refusing " + req.url + ": only https:// is allowed (plain http only on this machine)");
+    return R::failure("refusing " + req.url + ": " +
+                      (l.starts_with("http://") ? (req.allow_plain_http_loopback
+                                                       ? "plain http is allowed only to this machine (127.0.0.0/8, ::1, localhost)"
+                                                       : "only https:// is allowed here")
+                                                : "not an https:// URL"));
+  const bool has_credential = !req.basic_user.empty() || std::any_of(req.headers.begin(), req.headers.end(), [](const auto& h) {
+                                return ascii_lower(h.first) == "authorization";
+                              });
+  if (has_credential && !url_within(req.credential_scope, req.url))
+    return R::failure("refusing to send the credential for " +
+                      (req.credential_scope.empty() ? std::string("(no scope)") : req.credential_scope) + " to " +
+                      req.url + ": that URL is not inside the one the credential was configured for");
 
   CURL* curl = curl_easy_init();
   if (!curl) return R::failure("cannot start libcurl");

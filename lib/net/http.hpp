@@ -1,5 +1,6 @@
 // HTTPS requests through libcurl, TLS verification always on. Used by the token fetch
-// (loaded on demand, see net_module) and by report delivery; never by a hook's fast path.
+// (bbsot-token, started only on a cache miss), report delivery and the REST API client;
+// never by a hook's fast path.
 #pragma once
 #include <string>
 #include <utility>
@@ -22,6 +23,12 @@ struct HttpRequest {
   int timeout_ms = 20000;
   size_t max_response_bytes = 1 << 20;     // larger bodies fail the request
   bool allow_plain_http_loopback = false;  // http:// only to 127.0.0.0/8, ::1, localhost
+  // Where the request's credential (basic_user/basic_password or an Authorization
+  // header) may go: the URL it was configured for. A request that carries one is sent
+  // only when `url` lies inside this URL after normalisation (base/web_url.hpp); one
+  // without a scope is refused, so no caller can send a token without saying where it
+  // belongs.
+  std::string credential_scope;
 };
 
 struct HttpResponse {
@@ -31,9 +38,10 @@ struct HttpResponse {
   std::string header(const std::string& lower_name) const;
 };
 
-// Fails (one line, no secrets) on DNS/connect/TLS errors, timeouts, oversized bodies
-// and refused plain-http URLs; an HTTP error status is a successful call.
-Expected<HttpResponse> http_request(const HttpRequest& req);
+// Fails (one line, no secrets) on DNS/connect/TLS errors, timeouts, oversized bodies,
+// refused plain-http URLs and a credential outside its scope; an HTTP error status is a
+// successful call.
+[[nodiscard]] Expected<HttpResponse> http_request(const HttpRequest& req);
 
 // True for an http:// URL whose host is this machine (127.0.0.0/8, [::1], localhost).
 bool loopback_http(const std::string& url);

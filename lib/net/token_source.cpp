@@ -25,6 +25,7 @@ R request_token(const Account& a, const UserConfig& cfg, const std::string& secr
   req.body = form_encode(form);
   req.basic_user = a.key;
   req.basic_password = secret;
+  req.credential_scope = a.token_url;  // the user's own file names the endpoint
   req.ca_file = ca_file_for(cfg, a.token_url);
   req.connect_timeout_ms = cfg.connect_timeout_ms;
   req.timeout_ms = cfg.timeout_ms;
