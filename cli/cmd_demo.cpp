@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -17,7 +20,6 @@
 #include "base/uuid.hpp"
 #include "cli/demo_receiver.hpp"
 #include "cli/options.hpp"
-#include "hooks/install.hpp"
 #include "outbox/outbox.hpp"
 
 namespace bbsot {
@@ -27,18 +29,21 @@ namespace {
 class Sandbox {
  public:
   explicit Sandbox(bool keep) : keep_(keep) {
-    char tmpl[] = "/tmp/bbsot-demo-XXXXXX";
     const char* base = std::getenv("TMPDIR");
-    std::string t = std::string(base && *base ? base : "/tmp") + "/bbsot-demo-XXXXXX";
-    std::vector<char> buf(t.begin(), t.end());
-    buf.push_back('\0');
-    if (!::mkdtemp(buf.data()) && !::mkdtemp(tmpl)) throw Error("cannot create a sandbox directory");
-    dir = buf[0] ? buf.data() : tmpl;
+    // $TMPDIR first, /tmp when that fails; the directory is whichever mkdtemp made.
+    for (const std::string& root : {std::string(base && *base ? base : "/tmp"), std::string("/tmp")}) {
+      std::string t = root + "/bbsot-demo-XXXXXX";
+      if (::mkdtemp(t.data())) {
+        dir = t;
+        break;
+      }
+    }
+    if (dir.empty()) throw Error(std::string("cannot create a sandbox directory: ") + std::strerror(errno));
   }
   ~Sandbox() {
     if (keep_ || dir.empty()) return;
-    ProcessOptions o;
-    run_process({"rm", "-rf", dir}, o);
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);  // best effort: a destructor has no one to tell
   }
   std::string dir;
 
@@ -79,6 +84,17 @@ void must(int rc, const std::string& what) {
   if (rc != 0) throw Error("demo: " + what + " failed unexpectedly");
 }
 
+void must(const Status& s) {
+  if (!s) throw Error("demo: " + s.error());
+}
+
+// A quiet step the demo needs to succeed (git init, commit, ...).
+void step(const std::vector<std::string>& argv, const ProcessOptions& opts, const std::string& what) {
+  auto r = run_process(argv, opts);
+  if (!r) throw Error("demo: " + what + ": " + r.error());
+  must(r->exit_code, what);
+}
+
 void describe_report(const ReceivedHook& h) {
   auto j = nlohmann::json::parse(h.body, nullptr, false);
   std::cout << "   The integration endpoint received " << h.headers.at("x-event-key") << " (request "
@@ -103,10 +119,10 @@ void setup_env(const std::string& dir) {
   for (const char* v :
        {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "BBSOT_ALLOW_MIRROR_PUSH", "BBSOT_QUIET"})
     ::unsetenv(v);
-  write_file_atomic(dir + "/gitconfig",
-                    "[user]\n\tname = Demo Developer\n\temail = dev@example.com\n[init]\n\tdefaultBranch = main\n"
-                    "[advice]\n\tdetachedHead = false\n",
-                    0644);
+  must(write_file_atomic(dir + "/gitconfig",
+                         "[user]\n\tname = Demo Developer\n\temail = dev@example.com\n[init]\n\tdefaultBranch = main\n"
+                         "[advice]\n\tdetachedHead = false\n",
+                         0644));
 }
 
 }  // namespace
@@ -127,7 +143,7 @@ int cmd_demo(const Args& args) {
   auto random = new_uuid();
   if (!random) throw Error("demo: " + random.error());
   const std::string secret = *random;
-  write_file_atomic(d + "/report-secret", secret + "\n", 0600);
+  must(write_file_atomic(d + "/report-secret", secret + "\n", 0600));
   DemoReceiver receiver(secret);
   const std::string hook_url = "http://127.0.0.1:" + std::to_string(receiver.port()) + "/hooks/bitbucket";
   std::cout << "bbsot demo: a sandbox in " << d << " (no account, no network)\n"
@@ -137,24 +153,26 @@ int cmd_demo(const Args& args) {
   ProcessOptions quiet;
   quiet.cwd = d;
   for (const auto& bare : {"bitbucket/acme/shop.git", "platform/abc123demo.git"})
-    must(run_process({"git", "init", "-q", "--bare", d + "/" + bare}, quiet)->exit_code, "git init");
-  must(run_process({"git", "clone", "-q", d + "/bitbucket/acme/shop.git", d + "/work"}, quiet)->exit_code, "git clone");
+    step({"git", "init", "-q", "--bare", d + "/" + bare}, quiet, "git init");
+  step({"git", "clone", "-q", d + "/bitbucket/acme/shop.git", d + "/work"}, quiet, "git clone");
   const std::string work = d + "/work";
   quiet.cwd = work;
-  run_process({"git", "remote", "add", "platform", d + "/platform/abc123demo.git"}, quiet);
-  write_file_atomic(work + "/.bbsot.yml",
-                    "integration:\n  type: bitbucket\n  repository: acme/shop\n  project: abc123demo\n"
-                    "  default_branch: main\n  hook_url: " +
-                        hook_url +
-                        "\nremotes:\n  source: origin\n  mirror: platform\n"
-                        "report:\n  secret_command: cat " +
-                        d + "/report-secret\n",
-                    0644);
-  write_file_atomic(work + "/README.md", "# shop\n", 0644);
-  auto hooks = install_hooks(work + "/.git/hooks");
-  if (!hooks) throw Error("demo: " + hooks.error());
-  run_process({"git", "add", "."}, quiet);
-  run_process({"git", "commit", "-q", "-m", "Start the shop"}, quiet);
+  must(write_file_atomic(work + "/README.md", "# shop\n", 0644));
+  step({"git", "add", "."}, quiet, "git add");
+  step({"git", "commit", "-q", "-m", "Start the shop"}, quiet, "git commit");
+
+  std::cout << "0. Set the clone up, as a developer would (the stand-ins are local paths, so the source\n"
+               "   and the repository are named; with real Bitbucket and platform URLs init detects them).\n"
+               "   The report secret stays in your own config file, never in the committed .bbsot.yml.\n";
+  must(show({self_exe(), "init", "--repository", "acme/shop", "--source-remote", "origin", "--mirror-remote",
+             "platform=" + d + "/platform/abc123demo.git", "--project", "abc123demo", "--hook-url", hook_url,
+             "--report-secret-command", "cat " + d + "/report-secret"},
+            work,
+            "git bbsot init --repository acme/shop --source-remote origin --mirror-remote platform=<URL> "
+            "--project abc123demo --hook-url " + hook_url + " --report-secret-command 'cat <secret file>'"),
+       "git bbsot init");
+  step({"git", "add", ".bbsot.yml"}, quiet, "git add");
+  step({"git", "commit", "-q", "-m", "Set up bbsot"}, quiet, "git commit");
 
   std::cout << "1. Push to Bitbucket: bbsot says what the integration will do and reports the push.\n";
   must(show({"git", "push", "origin", "main"}, work), "the push to the source");
@@ -164,18 +182,18 @@ int cmd_demo(const Args& args) {
     std::cout << "   (no report arrived in 15 s; see: git bbsot report list)\n";
 
   std::cout << "\n2. Push straight to the platform's mirror: refused, with the command to use instead.\n";
-  write_file_atomic(work + "/hotfix.txt", "fixed on the platform\n", 0644);
-  run_process({"git", "add", "."}, quiet);
-  run_process({"git", "commit", "-q", "-m", "Hotfix made for the platform only"}, quiet);
+  must(write_file_atomic(work + "/hotfix.txt", "fixed on the platform\n", 0644));
+  step({"git", "add", "."}, quiet, "git add");
+  step({"git", "commit", "-q", "-m", "Hotfix made for the platform only"}, quiet, "git commit");
   show({"git", "push", "platform", "main"}, work);
 
   std::cout << "\n3. Someone forces it through; then Bitbucket moves on. status shows what the next sync overwrites.\n";
   show({"env", "BBSOT_ALLOW_MIRROR_PUSH=1", "git", "push", "-q", "platform", "main"}, work,
        "BBSOT_ALLOW_MIRROR_PUSH=1 git push -q platform main");
-  run_process({"git", "reset", "-q", "--hard", "origin/main"}, quiet);
-  write_file_atomic(work + "/feature.txt", "feature\n", 0644);
-  run_process({"git", "add", "."}, quiet);
-  run_process({"git", "commit", "-q", "-m", "Add the feature on Bitbucket"}, quiet);
+  step({"git", "reset", "-q", "--hard", "origin/main"}, quiet, "git reset");
+  must(write_file_atomic(work + "/feature.txt", "feature\n", 0644));
+  step({"git", "add", "."}, quiet, "git add");
+  step({"git", "commit", "-q", "-m", "Add the feature on Bitbucket"}, quiet, "git commit");
   must(show({"git", "push", "-q", "origin", "main"}, work), "the second push");
   receiver.wait_for(2, 15000);
   show({self_exe(), "status"}, work, "git bbsot status");

@@ -12,7 +12,12 @@
 #include "config/secret.hpp"
 #include "git/git_cli.hpp"
 #include "history/git_repo.hpp"
-#include "history/repo_remotes.hpp"
+#include "base/hardening.hpp"
+#include "cli/repo_context.hpp"
+#include "git/remotes.hpp"
+#include "guard/clone_state.hpp"
+#include "report/retry_policy.hpp"
+#include "report/webhook.hpp"
 #include "hooks/install.hpp"
 #include "net/ca_policy.hpp"
 #include "net/http.hpp"
@@ -36,13 +41,6 @@ class Doctor {
   std::vector<Check> checks;
 };
 
-std::string mode_of(const std::string& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return "";
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%04o", st.st_mode & 07777);
-  return buf;
-}
 
 void check_hooks(Doctor& d, const std::string& work) {
   const std::string hooks_path = git_out({"config", "core.hooksPath"}, work);
@@ -103,31 +101,63 @@ void check_credentials(Doctor& d, const RepoConfig& cfg, const UserConfig& ucfg,
     d.add("token", "fail", t.error(), "check key and secret of " + m.account->url + " in " + ucfg.path);
 }
 
-void check_hook_url(Doctor& d, const RepoConfig& cfg, const UserConfig& ucfg) {
-  const std::string& url = cfg.integration.hook_url;
+// The integration's endpoint, probed the way a report would find it: a POST of an empty
+// JSON object (signed when reports are signed), judged by the delivery's own failure
+// classes (docs/RELIABILITY.md): an answer that would park a report fails with the status
+// named; 2xx, or 400/422 to the empty probe, shows a receiver is there. Nothing is sent to
+// a destination this machine has not approved.
+void check_hook_url(Doctor& d, const CloneState& state, const UserConfig* ucfg) {
+  const Destination dest = current_destination(state);
+  const std::string& url = dest.hook_url;
   if (url.empty()) {
     d.add("hook_url", "warn", "no hook_url: pushes are not reported to the integration",
-          "add integration.hook_url to .bbsot.yml (the integration's webhook URL)");
+          "git bbsot init --hook-url <the integration's hook URL>");
     return;
   }
   if (auto problem = endpoint_url_problem(url); !problem.empty()) {
-    d.add("hook_url", "fail", "integration.hook_url in " + std::string(kRepoConfigName) + ": " + problem,
-          "use the https:// hook URL the platform shows for the integration; reports wait in the outbox meanwhile");
+    d.add("hook_url", "fail", "integration.hook_url: " + problem,
+          "git bbsot init --hook-url <the https:// hook URL the platform shows>; reports wait in the outbox meanwhile");
     return;
   }
+  if (!is_approved(state, dest)) {
+    d.add("hook_url", "fail", url + " (from the team's .bbsot.yml) is not approved on this machine; reports wait",
+          "git bbsot approve");
+    return;
+  }
+  if (!ucfg) return;
   HttpRequest req;
-  req.method = "GET";
+  req.method = "POST";
   req.url = url;
-  req.ca_file = ca_file_for(ucfg, url);
-  req.connect_timeout_ms = ucfg.connect_timeout_ms;
-  req.timeout_ms = std::min(ucfg.timeout_ms, 10000);
+  req.body = "{}";
+  req.headers = {{"Content-Type", "application/json"}, {"User-Agent", "bbsot-doctor/" BBSOT_VERSION}};
+  if (const ReportSecret* rs = report_secret_for(*ucfg, url)) {
+    if (auto secret = resolve_secret(rs->secret, "report secret for " + url))
+      req.headers.emplace_back("X-Hub-Signature", "sha256=" + hmac_sha256_hex(*secret, req.body));
+    else
+      d.add("report secret", "fail", secret.error(), "fix reports: in " + ucfg->path);
+  }
+  req.ca_file = ca_file_for(*ucfg, url);
+  req.connect_timeout_ms = ucfg->connect_timeout_ms;
+  req.timeout_ms = std::min(ucfg->timeout_ms, 10000);
   req.allow_plain_http_loopback = true;
-  auto r = http_request(req);
+  HttpFailure kind = HttpFailure::None;
+  auto r = http_request(req, &kind);
   if (!r) {
-    d.add("hook_url", "fail", r.error(), "check the URL and the network; reports wait in the outbox meanwhile");
+    const AttemptOutcome o = classify_failure(kind, r.error());
+    d.add("hook_url", "fail", r.error() + (o.verdict == Verdict::Reject ? " (reports would be parked as rejected)" : ""),
+          "check the URL and the network; reports wait in the outbox meanwhile");
     return;
   }
-  d.add("hook_url", "ok", url + " answers (HTTP " + std::to_string(r->status) + ")");
+  const long s = r->status;
+  const AttemptOutcome o = classify_answer(*r, url, now_epoch());
+  if (o.verdict == Verdict::Delivered || s == 400 || s == 422)
+    d.add("hook_url", "ok", url + " answers (HTTP " + std::to_string(s) + " to an empty probe)");
+  else if (o.verdict == Verdict::Retry)
+    d.add("hook_url", "warn", o.detail + ": reports are retried until it answers",
+          "check the integration on the platform; nothing to change here");
+  else
+    d.add("hook_url", "fail", o.detail + ": a report would be parked as rejected",
+          "use the hook URL the platform shows for the integration: git bbsot init --hook-url URL");
   // Token expiry is computed from our clock: compare it with the server's.
   const std::string date = r->header("date");
   struct tm tm = {};
@@ -142,14 +172,62 @@ void check_hook_url(Doctor& d, const RepoConfig& cfg, const UserConfig& ucfg) {
 }
 
 void check_permissions(Doctor& d, const std::string& common) {
-  for (const auto& [path, want] :
-       {std::pair<std::string, std::string>{user_cache_dir(), "0700"}, {join_path(common, "bbsot/outbox"), "0700"}}) {
-    const std::string m = mode_of(path);
-    if (m.empty() || m == want) continue;
-    d.add("permissions", "fail", path + " has mode " + m, "run: chmod " + want.substr(1) + " " + path);
+  const std::string cfg_dir = dirname_of(user_config_path());
+  for (const auto& [path, what] : {std::pair<std::string, std::string>{user_cache_dir(), "the token cache directory"},
+                                   {join_path(common, "bbsot"), "bbsot's directory in the repository"},
+                                   {join_path(common, "bbsot/outbox"), "the outbox"},
+                                   {cfg_dir, "the bbsot config directory"}}) {
+    if (!path_exists(path)) continue;
+    auto s = check_private_path(path, what, path != cfg_dir, true);
+    if (s) continue;
+    const auto fix = s.error().rfind("; run: ");
+    d.add("permissions", "fail", fix == std::string::npos ? s.error() : s.error().substr(0, fix),
+          fix == std::string::npos ? "" : s.error().substr(fix + 7));
     return;
   }
-  d.add("permissions", "ok", "token cache and outbox are private");
+  d.add("permissions", "ok", "token cache, outbox and config directory are private and yours");
+}
+
+// The clone's record: the guard and the approved destinations.
+bool check_record(Doctor& d, const RepoContext& ctx, const std::string& work) {
+  if (!ctx.state_error.empty()) {
+    d.add("clone record", "fail", ctx.state_error + " (pushes to the mirror are refused by URL only)", "git bbsot init");
+    return false;
+  }
+  if (!ctx.state) {
+    const bool old_setup = path_exists(join_path(work, kRepoConfigName));
+    d.add("clone record", "fail",
+          old_setup ? std::string("this clone was set up by an earlier bbsot (or only has the template's hooks): the "
+                                  "guard follows the checked-out .bbsot.yml and reports wait for your approval")
+                    : std::string("this clone is not set up"),
+          "git bbsot init");
+    return false;
+  }
+  d.add("clone record", "ok",
+        "source '" + ctx.state->guard.source_remote + "', mirror " +
+            (ctx.state->guard.mirror_remotes.empty() ? std::string("by URL") : "'" + ctx.state->guard.mirror_remotes.front() + "'") +
+            (ctx.state->guard.fetch_branches ? ", pushes to it refused" : ", pushable (fetch_branches is off)"));
+  if (!ctx.state->team_problem.empty()) d.add("team file", "warn", ctx.state->team_problem, "fix .bbsot.yml on the default branch");
+  for (const auto& n : ctx.state->pending.notes) d.add("team file", "warn", n + " (waits for your approval)", "git bbsot approve");
+  return true;
+}
+
+void check_outbox(Doctor& d, const std::string& common) {
+  const OutboxListing l = Outbox(common).list();
+  int rejected = 0, unconfirmed = 0;
+  for (const auto& r : l.records) {
+    rejected += r.state == RecordState::Rejected;
+    unconfirmed += r.state == RecordState::Unconfirmed;
+  }
+  if (rejected > 0)
+    d.add("reports", "fail", std::to_string(rejected) + " report(s) rejected by the endpoint (git bbsot report list)",
+          "git bbsot report retry --all   (after fixing the endpoint)");
+  if (unconfirmed > 0)
+    d.add("reports", "warn", std::to_string(unconfirmed) + " report(s) unconfirmed: bbsot cannot tell whether their push landed",
+          "git bbsot report list, then: git bbsot report send <id> or git bbsot report drop <id>");
+  for (const auto& u : l.unreadable)
+    d.add("reports", "warn", "unreadable record " + u.file + ": " + u.reason + " (kept)", "");
+  if (rejected == 0 && unconfirmed == 0 && l.unreadable.empty()) d.add("reports", "ok", std::to_string(l.records.size()) + " record(s), none stuck");
 }
 
 }  // namespace
@@ -163,49 +241,56 @@ int cmd_doctor(const Args& args) {
                       opts, args, 0);
   if (p.help) return kExitOk;
   Doctor d;
-  auto repo = GitRepo::open_from_env();
-  if (!repo || repo->workdir().empty()) throw ConfigError("git bbsot doctor: run it in the repository's work tree");
-  const std::string work = repo->workdir();
-  RepoConfig cfg;
-  UserConfig ucfg;
-  bool cfg_ok = true, ucfg_ok = true;
+  const RepoContext ctx = open_repo_context("doctor", false);
+  if (ctx.work_tree.empty()) throw ConfigError("git bbsot doctor: run it in the repository's work tree");
+  const std::string work = ctx.work_tree;
+  const std::string cfg_path = join_path(work, kRepoConfigName);
   try {
-    cfg = load_repo_config(join_path(work, kRepoConfigName));
-    d.add("config", "ok", join_path(work, kRepoConfigName) + " is valid");
+    if (path_exists(cfg_path)) {
+      RepoConfig file = load_repo_config(cfg_path);
+      refuse_legacy_secret(file);
+      d.add("config", "ok", cfg_path + " is valid");
+    } else {
+      d.add("config", ctx.state ? "warn" : "fail", cfg_path + " does not exist on this branch",
+            ctx.state ? "" : "git bbsot init");
+    }
   } catch (const ConfigError& e) {
-    d.add("config", "fail", e.what(), e.hints().empty() ? "" : e.hints()[0]);
-    cfg_ok = false;
+    const bool legacy = std::string(e.what()).find("cannot name a secret") != std::string::npos;
+    d.add("config", "fail", e.what(), legacy ? "git bbsot init --move-report-secret" : (e.hints().empty() ? "" : e.hints()[0]));
   }
+  std::optional<UserConfig> ucfg;
   try {
     ucfg = load_user_config(user_config_path());
     d.add("user config", "ok",
           user_config_path() + (path_exists(user_config_path()) ? " is valid and private" : " (none yet)"));
   } catch (const ConfigError& e) {
     d.add("user config", "fail", e.what(), e.hints().empty() ? "" : e.hints()[0]);
-    ucfg_ok = false;
   }
-  if (cfg_ok) {
-    auto remotes = list_remotes(*repo, cfg);
-    const std::string src = remote_with_role(remotes, RemoteRole::Source),
-                      mir = remote_with_role(remotes, RemoteRole::Mirror);
+  const bool recorded = check_record(d, ctx, work);
+  if (recorded) {
+    const RepoConfig& cfg = ctx.cfg;
+    auto remotes = list_remotes(ctx.git_dir, cfg);
+    const std::string src = remotes ? remote_with_role(*remotes, RemoteRole::Source) : "",
+                      mir = remotes ? remote_with_role(*remotes, RemoteRole::Mirror) : "";
     if (src.empty())
       d.add("source remote", "fail", "no remote points at " + cfg.integration.repository,
-            "git remote add origin <Bitbucket URL>");
+            "git bbsot init --source-remote <the remote that is Bitbucket>");
     else
       d.add("source remote", "ok", src);
     if (mir.empty())
-      d.add("mirror remote", "warn", "no platform remote found",
+      d.add("mirror remote", "warn", "no platform remote found (one added later is recognised by its URL)",
             "git bbsot init --mirror-remote platform=<platform git URL>");
     else
       d.add("mirror remote", "ok", mir);
   }
   check_hooks(d, work);
-  if (cfg_ok) {
+  if (recorded) {
     // Accounts, CA file and timeouts live in the user file: checked only once it loads.
-    if (ucfg_ok) check_credentials(d, cfg, ucfg, work);
-    check_hook_url(d, cfg, ucfg);
+    if (ucfg) check_credentials(d, ctx.cfg, *ucfg, work);
+    check_hook_url(d, *ctx.state, ucfg ? &*ucfg : nullptr);
   }
-  check_permissions(d, repo->common_dir());
+  check_outbox(d, ctx.common_dir);
+  check_permissions(d, ctx.common_dir);
   bool failed = false;
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& c : d.checks) {

@@ -31,17 +31,9 @@ std::pair<Args, std::string> from_pre_commit() {
   return {args, v("PRE_COMMIT_LOCAL_BRANCH") + " " + to + " " + remote_ref + " " + old + "\n"};
 }
 
-int reference_transaction(const Args& args) {
-  if (args.empty() || args[0] != "committed") return kExitOk;
-  auto repo = GitRepo::open_from_env();
-  if (!repo) return kExitOk;
-  const std::string marker = armed_marker_path(repo->git_dir());
-  if (!path_exists(marker)) return kExitOk;
-  const std::string prog = join_path(libexec_dir(), "bbsot-deliver");
-  ::execl(prog.c_str(), prog.c_str(), "confirm", "", marker.c_str(), static_cast<char*>(nullptr));
-  print_warning("bbsot: cannot run " + prog + ": " + std::strerror(errno));
-  return kExitOk;
-}
+// bbsot 0.1 asked hook managers to call this on every ref update; the watcher confirms
+// pushes now, so it does nothing (and costs one process) until the configuration drops it.
+int reference_transaction(const Args&) { return kExitOk; }
 
 }  // namespace
 

@@ -16,9 +16,14 @@
 #include "git/git_cli.hpp"
 #include "git/remote_url.hpp"
 #include "history/git_repo.hpp"
-#include "history/repo_remotes.hpp"
+#include "git/git_dir.hpp"
+#include "git/remotes.hpp"
+#include "guard/clone_state.hpp"
+#include "guard/team_file.hpp"
 #include "hooks/install.hpp"
-#include "net/http.hpp"
+#include "base/hardening.hpp"
+#include "base/web_url.hpp"
+#include "bitbucket/bitbucket_url.hpp"
 #include "outbox/outbox.hpp"
 
 namespace bbsot {
@@ -193,16 +198,16 @@ void apply_flags(RepoConfig& cfg, const ParsedArgs& p) {
       throw ConfigError("git bbsot init: --type expects bitbucket or bitbucket_server, got '" + t + "'");
     in.type = t == "bitbucket" ? BitbucketType::Cloud : BitbucketType::Server;
   }
-  if (auto v = opt(p, "repository"); !v.empty()) in.repository = v;
-  if (auto v = opt(p, "url"); !v.empty()) in.url = v;
-  if (auto v = opt(p, "project"); !v.empty()) in.project = v;
-  if (auto v = opt(p, "hook-url"); !v.empty()) {
-    // Caught here, not at the first push: the deliverer would refuse every report.
-    if (auto problem = endpoint_url_problem(v); !problem.empty())
-      throw ConfigError("git bbsot init: --hook-url " + problem,
-                        {"use the https:// hook URL the platform shows for the integration"});
-    in.hook_url = v;
+  if (auto v = opt(p, "repository"); !v.empty()) {
+    if (auto r = split_repository(v); !r) throw ConfigError("git bbsot init: --repository: " + r.error());
+    in.repository = v;
   }
+  if (auto v = opt(p, "url"); !v.empty()) {
+    if (auto u = parse_web_url(v); !u) throw ConfigError("git bbsot init: --url: " + u.error());
+    in.url = v;
+  }
+  if (auto v = opt(p, "project"); !v.empty()) in.project = v;
+  if (auto v = opt(p, "hook-url"); !v.empty()) in.hook_url = v;
   if (auto v = opt(p, "default-branch"); !v.empty()) in.default_branch = v;
   if (auto v = opt(p, "fetch-branches"); !v.empty()) in.fetch_branches = parse_bool("fetch-branches", v);
   if (auto v = opt(p, "prune-branches"); !v.empty()) in.prune_branches = parse_bool("prune-branches", v);
@@ -210,34 +215,39 @@ void apply_flags(RepoConfig& cfg, const ParsedArgs& p) {
   if (auto v = opt(p, "resync-pull-requests"); !v.empty())
     in.resync_pull_requests = parse_bool("resync-pull-requests", v);
   if (!in.fetch_branches) in.prune_branches = false;  // as the platform does
-  if (auto v = opt(p, "report-secret-command"); !v.empty()) cfg.report.secret = {"", v, ""};
-  if (auto v = opt(p, "report-secret-env"); !v.empty()) cfg.report.secret = {"", "", v};
   if (auto v = opt(p, "source-remote"); !v.empty()) cfg.remotes.source = v;
 }
 
-void add_mirror_remote(const std::string& spec, RepoConfig& cfg, const std::string& work) {
+// --mirror-remote NAME[=URL]: a remote to add (applied later) and to treat as the mirror.
+std::optional<NamedRemote> mirror_remote_flag(const std::string& spec, RepoConfig& cfg,
+                                              const std::vector<NamedRemote>& remotes) {
   auto eq = spec.find('=');
   const std::string name = spec.substr(0, eq);
-  if (name.empty()) throw ConfigError("git bbsot init: --mirror-remote expects NAME or NAME=URL");
-  if (eq != std::string::npos) {
-    const std::string url = spec.substr(eq + 1);
-    const std::string cur = git_out({"remote", "get-url", name}, work);
-    if (cur.empty()) {
-      auto r = git_run({"remote", "add", name, url}, work);
-      if (!r || r->exit_code != 0) throw Error("git bbsot init: cannot add remote " + name);
-    } else if (cur != url) {
-      throw ConfigError("git bbsot init: remote '" + name + "' already points at " + redact_remote_url(cur),
-                        {"run: git remote set-url " + name + " <url>, or choose another name"});
-    }
-  }
+  if (name.empty() || name.find_first_of(" \t/:") != std::string::npos)
+    throw ConfigError("git bbsot init: --mirror-remote expects NAME or NAME=URL, got '" + spec + "'");
   cfg.remotes.mirror = name;
+  auto cur = std::find_if(remotes.begin(), remotes.end(), [&](const NamedRemote& r) { return r.name == name; });
+  if (eq == std::string::npos) {
+    if (cur == remotes.end())
+      throw ConfigError("git bbsot init: there is no remote '" + name + "'",
+                        {"give its URL: --mirror-remote " + name + "=<the platform's git URL>"});
+    return std::nullopt;
+  }
+  const std::string url = spec.substr(eq + 1);
+  if (cur != remotes.end()) {
+    if (cur->url != url)
+      throw ConfigError("git bbsot init: remote '" + name + "' already points at " + redact_remote_url(cur->url),
+                        {"run: git remote set-url " + name + " <url>, or choose another name"});
+    return std::nullopt;
+  }
+  return NamedRemote{name, url, RemoteRole::Mirror};
 }
 
-// The user's account, when flags describe one. Literal secrets are not accepted on the
-// command line: argv is visible to every user of the machine.
-bool update_account(const ParsedArgs& p, const IntegrationConfig& in, std::vector<std::string>& done) {
+// The user's account, when flags describe one, merged into `ucfg`. Literal secrets are
+// not accepted on the command line: argv is visible to every user of the machine.
+std::optional<std::string> plan_account(const ParsedArgs& p, const IntegrationConfig& in, UserConfig& ucfg) {
   const std::string key = opt(p, "key"), username = opt(p, "username");
-  if (key.empty() && username.empty()) return false;
+  if (key.empty() && username.empty()) return std::nullopt;
   Account a;
   a.type = in.type;
   a.url = integration_account_url(in);
@@ -259,18 +269,166 @@ bool update_account(const ParsedArgs& p, const IntegrationConfig& in, std::vecto
       throw ConfigError(
           "git bbsot init: --username needs --token-command CMD (or --token-env VAR) for the HTTP access token");
   }
-  const std::string path = user_config_path();
-  UserConfig ucfg = load_user_config(path);
-  if (!upsert_account(ucfg, a)) {
-    done.push_back("account " + a.url + " already in " + path);
-    return true;
+  if (!upsert_account(ucfg, a)) return "account " + a.url + " already in " + ucfg.path;
+  return "account " + a.url + " written to " + ucfg.path + " (mode 0600)";
+}
+
+bool on_terminal() { return ::isatty(0) && ::isatty(2); }
+
+bool confirm(const std::string& question) {
+  const std::string a = ascii_lower(ask(question + " [y/N]"));
+  return a == "y" || a == "yes";
+}
+
+// Everything init will do, worked out and validated before the first write: a failing
+// init changes nothing (DESIGN "init is all or nothing").
+struct InitPlan {
+  std::string work, git_dir, common_dir, cfg_path;
+  RepoConfig cfg;
+  bool existed = false;
+  std::string cfg_before, cfg_after;
+  std::optional<NamedRemote> add_remote;
+  UserConfig user;
+  std::string user_before, user_after;
+  std::vector<std::string> user_notes;
+  CloneState state;
+  std::string state_before, state_after;
+  std::vector<std::string> missing;  // each: what is missing, and the flag that supplies it
+  std::vector<std::string> notes;    // printed after the actions
+};
+
+InitPlan make_plan(const ParsedArgs& p) {
+  InitPlan plan;
+  auto repo = GitRepo::open_from_env();
+  if (!repo) throw ConfigError("git bbsot init: " + repo.error(), {"run it inside the repository's work tree"});
+  plan.work = repo->workdir();
+  if (plan.work.empty()) throw ConfigError("git bbsot init: this is a bare repository; run it in a work tree");
+  plan.git_dir = repo->git_dir();
+  plan.common_dir = repo->common_dir();
+  plan.cfg_path = join_path(plan.work, kRepoConfigName);
+  plan.existed = path_exists(plan.cfg_path);
+  RepoConfig& cfg = plan.cfg;
+  if (plan.existed) {
+    cfg = load_repo_config(plan.cfg_path);
+    plan.cfg_before = read_file(plan.cfg_path, 1 << 20).value();
   }
-  auto d = ensure_dir(dirname_of(path), 0700);
-  if (!d) throw Error(d.error());
-  auto w = write_file_atomic(path, user_config_yaml(ucfg), 0600);
-  if (!w) throw Error(w.error());
-  done.push_back("account " + a.url + " written to " + path + " (mode 0600)");
-  return true;
+  const std::string file_hook_url = cfg.integration.hook_url;
+  apply_flags(cfg, p);
+  auto listed = list_remotes(plan.git_dir, cfg);
+  if (!listed) throw Error("git bbsot init: " + listed.error());
+  std::vector<NamedRemote> remotes = *listed;
+  if (p.vm.count("mirror-remote")) {
+    plan.add_remote = mirror_remote_flag(opt(p, "mirror-remote"), cfg, remotes);
+    if (plan.add_remote) remotes.push_back(*plan.add_remote);
+  }
+  for (auto& r : remotes) r.role = classify_remote(r.name, r.url, cfg);
+  const bool type_given = plan.existed || p.vm.count("type") > 0;
+  detect_source(cfg, remotes, type_given);
+  detect_mirror(cfg, remotes);
+  auto& in = cfg.integration;
+  const bool ask_ok = on_terminal();
+  if (in.repository.empty() && ask_ok) in.repository = ask("Bitbucket repository (owner/repo, or PROJECT/repo for Server)");
+  if (in.repository.empty())
+    throw ConfigError("git bbsot init: cannot tell which Bitbucket repository this is (" + describe_remotes(remotes) + ")",
+                      {"Cloud: pass --repository OWNER/REPO; Server: pass --type bitbucket_server --url "
+                       "https://HOST[/context] --repository PROJECT/repo"});
+  if (auto r = split_repository(in.repository); !r) throw ConfigError("git bbsot init: repository " + r.error());
+  if (in.type == BitbucketType::Server && in.url.empty())
+    throw ConfigError("git bbsot init: Bitbucket Server needs its base URL and no remote shows it",
+                      {"pass --url https://HOST[/context] (the address you open Bitbucket at)"});
+  if (in.url.empty() && in.type == BitbucketType::Cloud) in.url = kCloudUrl;
+  // The source again, now that the repository is known (it may have come from the prompt).
+  if (cfg.remotes.source.empty()) detect_source(cfg, remotes, true);
+  if (cfg.remotes.source.empty() && ask_ok)
+    cfg.remotes.source = ask("Which remote is Bitbucket (" + describe_remotes(remotes) + ")? remote name");
+  if (cfg.remotes.source.empty())
+    plan.missing.push_back("the source remote (no remote's URL names " + in.repository +
+                           "): pass --source-remote NAME (" + describe_remotes(remotes) + ")");
+  else if (std::none_of(remotes.begin(), remotes.end(), [&](const NamedRemote& r) { return r.name == cfg.remotes.source; }))
+    plan.missing.push_back("remote '" + cfg.remotes.source + "' does not exist: add it (git remote add " +
+                           cfg.remotes.source + " <Bitbucket URL>) or pass --source-remote NAME");
+  if (cfg.remotes.mirror.empty() && remote_with_role(remotes, RemoteRole::Mirror).empty() && ask_ok) {
+    const std::string spec = ask("The platform's git remote as NAME=URL (Enter to skip: its URL is then recognised "
+                                 "when you add it)");
+    if (!spec.empty()) {
+      plan.add_remote = mirror_remote_flag(spec, cfg, remotes);
+      if (plan.add_remote) remotes.push_back(*plan.add_remote);
+      detect_mirror(cfg, remotes);
+    }
+  }
+  if (in.project.empty() && ask_ok) in.project = ask("The platform project id (Enter to skip)");
+  if (in.hook_url.empty() && ask_ok && !p.vm.count("no-hook-url"))
+    in.hook_url = ask("The integration's hook URL (the platform's integration:get shows it; Enter to set up without "
+                      "reports for now)");
+  if (!in.hook_url.empty()) {
+    // Caught here, not at the first push: the deliverer would refuse every report.
+    if (auto problem = endpoint_url_problem(in.hook_url); !problem.empty())
+      throw ConfigError("git bbsot init: hook_url " + problem,
+                        {"use the https:// hook URL the platform shows for the integration"});
+  } else if (!p.vm.count("no-hook-url") && !ask_ok) {
+    plan.missing.push_back(
+        "the integration's hook URL: pass --hook-url URL (the platform's integration:get shows it), or "
+        "--no-hook-url to set up without reports for now");
+  }
+  // The user's file: the account, the report secret, the secret reference an earlier
+  // bbsot read from .bbsot.yml (moved only with the user's consent).
+  plan.user = load_user_config(user_config_path());
+  plan.user_before = path_exists(plan.user.path) ? user_config_yaml(plan.user) : "";
+  if (auto note = plan_account(p, in, plan.user)) plan.user_notes.push_back(*note);
+  SecretRef report_secret{"", opt(p, "report-secret-command"), opt(p, "report-secret-env")};
+  if (!report_secret.command.empty() && !report_secret.env.empty())
+    throw ConfigError("git bbsot init: give the report secret one way: --report-secret-command or --report-secret-env");
+  if (!cfg.report.legacy_secret.empty()) {
+    const SecretRef& legacy = cfg.report.legacy_secret;
+    const std::string shown = legacy.command.empty() ? "secret_env: " + legacy.env : "secret_command: " + legacy.command;
+    const bool consent = p.vm.count("move-report-secret") > 0 ||
+                         (ask_ok && confirm(".bbsot.yml names the report secret (" + shown +
+                                            "); this bbsot reads it only from your own config. Move it there"));
+    if (in.hook_url.empty())
+      plan.missing.push_back("the hook URL that the report secret in .bbsot.yml (" + shown + ") belongs to: --hook-url URL");
+    else if (!consent && report_secret.empty())
+      plan.missing.push_back(".bbsot.yml names the report secret (" + shown + " at " + cfg.report.legacy_where +
+                             "), which this bbsot no longer reads from a committed file: pass --move-report-secret "
+                             "to move it to your own config");
+    else if (report_secret.empty())
+      report_secret = legacy;
+    cfg.report.legacy_secret = {};  // gone from .bbsot.yml either way once init goes ahead
+  }
+  if (!report_secret.empty()) {
+    if (in.hook_url.empty()) throw ConfigError("git bbsot init: a report secret needs --hook-url (it is kept per hook URL)");
+    if (upsert_report_secret(plan.user, in.hook_url, report_secret))
+      plan.user_notes.push_back("report secret for " + in.hook_url + " written to " + plan.user.path + " (mode 0600)");
+  }
+  // Round-trips: init writes only what a later load accepts.
+  plan.cfg_after = repo_config_yaml(cfg);
+  cfg = parse_repo_config(plan.cfg_after, plan.cfg_path);
+  plan.user_after = user_config_yaml(plan.user);
+  (void)parse_user_config(plan.user_after, plan.user.path);
+  // The clone's record. What the user typed or confirmed here is approved; a hook URL that
+  // only the committed file names is shown and confirmed first.
+  const bool typed = p.vm.count("hook-url") > 0 || (!file_hook_url.empty() && in.hook_url != file_hook_url);
+  bool approve = typed || in.hook_url.empty() || p.vm.count("yes") > 0;
+  auto old = load_clone_state(plan.common_dir);
+  const std::optional<CloneState> before = old ? *old : std::nullopt;
+  plan.state = state_from_config(cfg, cfg.remotes.source, false);
+  if (before) {
+    plan.state.approved = before->approved;
+    plan.state_before = clone_state_json(*before);
+  }
+  const Destination dest = current_destination(plan.state);
+  if (!approve && is_approved(plan.state, dest)) approve = true;
+  if (!approve && ask_ok) approve = confirm("Reports of your pushes will go to " + dest.hook_url + " (" + dest.repository +
+                                            "), as .bbsot.yml says. Approve on this machine");
+  if (!approve)
+    plan.missing.push_back("your approval of where reports go (" + dest.hook_url +
+                           ", named by .bbsot.yml): pass --yes to approve it, or --hook-url URL");
+  else if (!is_approved(plan.state, dest))
+    plan.state.approved.push_back(dest);
+  // The record follows the team's file from here on: start from the commit of it that is
+  // current now, so only later changes count as changes.
+  if (auto c = RefReader(plan.common_dir).id(plan.state.team_ref)) plan.state.team_commit = *c;
+  plan.state_after = clone_state_json(plan.state);
+  return plan;
 }
 
 // The helper by absolute path: `bbsot` alone makes git start a second git process to find
@@ -359,18 +517,25 @@ int cmd_init(const Args& args) {
       "build-pull-requests", po::value<std::string>(), "true|false (default true)")(
       "resync-pull-requests", po::value<std::string>(), "true|false (default false)")(
       "hook-url", po::value<std::string>(), "the integration's webhook URL (https; http only on loopback)")(
+      "no-hook-url", "set up without reports for now (no hook URL yet)")(
       "default-branch", po::value<std::string>(), "the integration's default branch (default main)")(
       "mirror-remote", po::value<std::string>(), "NAME[=URL]: the platform's git remote")(
       "source-remote", po::value<std::string>(), "NAME: the Bitbucket remote (detected from URLs otherwise)")(
-      "report-secret-command", po::value<std::string>(), "command printing the webhook secret")(
+      "report-secret-command", po::value<std::string>(),
+      "command printing the webhook secret (kept in your config, for this hook URL)")(
       "report-secret-env", po::value<std::string>(), "environment variable holding the webhook secret")(
+      "move-report-secret", "move a report secret reference that an older .bbsot.yml holds into your config")(
+      "yes", "approve the destinations .bbsot.yml names without asking")(
       "global", "configure the credential helper in your global git config")(
       "secret", po::value<std::string>(), "refused: use --secret-command or --secret-env")(
       "token", po::value<std::string>(), "refused: use --token-command or --token-env");
   auto p = parse_args("init", kInitUsage,
-                      "Sets this repository up: .bbsot.yml (no secrets), your account (0600 user file),\n"
-                      "the credential helper for the Bitbucket URL, and the pre-push and\n"
-                      "reference-transaction hooks (existing hooks are kept and chained).",
+                      "Sets this clone up: .bbsot.yml (no secrets, shared by the team), your account and\n"
+                      "report secret (your own 0600 file), the credential helper for the Bitbucket URL,\n"
+                      "bbsot's pre-push hook (existing hooks and hook managers are kept), and the clone's\n"
+                      "record of which remote is the source and which the mirror, and where reports may go.\n"
+                      "Nothing is written unless everything can be; on a terminal it asks for what it\n"
+                      "cannot detect, elsewhere it names each missing piece and the flag for it.",
                       opts, args, 0);
   if (p.help) return kExitOk;
   // integration:add takes --secret; here a secret on the command line would be readable by
@@ -380,44 +545,49 @@ int cmd_init(const Args& args) {
       throw ConfigError(std::string("git bbsot init: --") + literal + " would put the secret on the command line",
                         {std::string("use --") + literal + "-command '<command that prints it>' or --" + literal +
                          "-env <VARIABLE>"});
-  auto repo = GitRepo::open_from_env();
-  if (!repo) throw ConfigError("git bbsot init: " + repo.error(), {"run it inside the repository's work tree"});
-  const std::string work = repo->workdir();
-  if (work.empty()) throw ConfigError("git bbsot init: this is a bare repository; run it in a work tree");
-  const std::string cfg_path = join_path(work, kRepoConfigName);
-  const bool existed = path_exists(cfg_path);
-  RepoConfig cfg;
-  if (existed) cfg = load_repo_config(cfg_path);
-  const std::string before = existed ? repo_config_yaml(cfg) : "";
-  apply_flags(cfg, p);
-  if (p.vm.count("mirror-remote")) add_mirror_remote(opt(p, "mirror-remote"), cfg, work);
-  auto remotes = list_remotes(*repo, cfg);
-  detect_source(cfg, remotes, existed || p.vm.count("type") > 0);
-  detect_mirror(cfg, list_remotes(*repo, cfg));
-  if (cfg.integration.repository.empty()) cfg.integration.repository = ask("Bitbucket repository (owner/repo)");
-  if (cfg.integration.repository.empty())
-    throw ConfigError(
-        "git bbsot init: cannot tell which Bitbucket repository this is (" + describe_remotes(remotes) + ")",
-        {"Cloud: pass --repository OWNER/REPO; Server: pass --type bitbucket_server --url https://HOST[/context] "
-         "--repository PROJECT/repo"});
-  if (cfg.integration.type == BitbucketType::Server && cfg.integration.url.empty())
-    throw ConfigError("git bbsot init: Bitbucket Server needs its base URL and no remote shows it",
-                      {"pass --url https://HOST[/context] (the address you open Bitbucket at)"});
-  if (cfg.integration.url.empty() && cfg.integration.type == BitbucketType::Cloud) cfg.integration.url = kCloudUrl;
-  // Round-trip through the parser: init writes only what a later load accepts.
-  cfg = parse_repo_config(repo_config_yaml(cfg), cfg_path);
-  std::vector<std::string> done;
-  if (repo_config_yaml(cfg) != before) {
-    auto w = write_file_atomic(cfg_path, repo_config_yaml(cfg), 0644);
-    if (!w) throw Error(w.error());
-    done.push_back(std::string(existed ? "updated " : "wrote ") + cfg_path + " (commit it to share it with your team)");
+  InitPlan plan = make_plan(p);
+  if (!plan.missing.empty()) {
+    std::vector<std::string> hints;
+    for (const auto& m : plan.missing) hints.push_back("missing: " + m);
+    hints.push_back("nothing was changed");
+    throw ConfigError("git bbsot init: cannot finish the set-up (" + std::to_string(plan.missing.size()) +
+                          " piece(s) missing)",
+                      hints);
   }
-  update_account(p, cfg.integration, done);
-  const std::string url = integration_account_url(cfg.integration);
+  // Apply, in the order that leaves the clone guarded as early as possible.
+  std::vector<std::string> done;
+  const std::string& work = plan.work;
+  if (plan.add_remote) {
+    auto r = git_run({"remote", "add", plan.add_remote->name, plan.add_remote->url}, work);
+    if (!r || r->exit_code != 0) throw Error("git bbsot init: cannot add remote " + plan.add_remote->name);
+    done.push_back("remote " + plan.add_remote->name + " added (" + redact_remote_url(plan.add_remote->url) + ")");
+  }
+  if (plan.cfg_after != plan.cfg_before) {
+    auto w = write_file_atomic(plan.cfg_path, plan.cfg_after, 0644);
+    if (!w) throw Error(w.error());
+    done.push_back(std::string(plan.existed ? "updated " : "wrote ") + plan.cfg_path +
+                   " (commit it to share it with your team)");
+  }
+  if (plan.state_after != plan.state_before) {
+    auto s = update_clone_state(plan.common_dir, [&](std::optional<CloneState>) { return std::optional(plan.state); });
+    if (!s) throw Error("git bbsot init: " + s.error());
+    done.push_back("this clone's record written (" + clone_state_path(plan.common_dir) + "): source '" +
+                   plan.state.guard.source_remote + "', " +
+                   (plan.state.integration.hook_url.empty() ? std::string("no hook URL yet")
+                                                            : "reports approved for " + plan.state.integration.hook_url));
+  }
+  if (plan.user_after != plan.user_before && !plan.user_notes.empty()) {
+    auto d = ensure_private_dir(dirname_of(plan.user.path), "the bbsot config directory");
+    if (!d) throw Error("git bbsot init: " + d.error());
+    auto w = write_file_atomic(plan.user.path, plan.user_after, 0600);
+    if (!w) throw Error(w.error());
+  }
+  for (const auto& n : plan.user_notes) done.push_back(n);
+  const IntegrationConfig& in = plan.state.integration;
+  const std::string url = integration_account_url(in);
   // The helper's own matcher decides: a broader account (https://bitbucket.org) answers too,
   // and the helper is configured for that account's URL, where it will answer.
-  const UserConfig users = load_user_config(user_config_path());
-  const AccountMatch match = match_account(users.accounts, integration_request(cfg.integration));
+  const AccountMatch match = match_account(plan.user.accounts, integration_request(in));
   const bool known = match.account != nullptr;
   if (known) configure_helper(match.account->url, p.vm.count("global") > 0, work, done);
   install(work, done);
@@ -427,9 +597,11 @@ int cmd_init(const Args& args) {
     std::cout << "bbsot: already set up; nothing changed\n";
   if (!known)
     std::cout << "bbsot: no Bitbucket account configured for " << url << "; to let git use bbsot's tokens, run:\n"
-              << (cfg.integration.type == BitbucketType::Cloud
+              << (in.type == BitbucketType::Cloud
                       ? "    git bbsot init --key <consumer key> --secret-command '<command printing the secret>'\n"
                       : "    git bbsot init --username <you> --token-command '<command printing the token>'\n");
+  if (in.hook_url.empty())
+    std::cout << "bbsot: pushes are not reported until the integration's hook URL is set: git bbsot init --hook-url URL\n";
   return kExitOk;
 }
 
@@ -463,7 +635,11 @@ int cmd_uninstall(const Args& args) {
     }
     remove_recorded_use_http_path(scope, work);
   }
-  ::unlink(armed_marker_path(repo->git_dir()).c_str());
+  ::unlink(join_path(repo->git_dir(), "bbsot-armed").c_str());  // left by bbsot 0.1
+  if (path_exists(clone_state_path(repo->common_dir()))) {
+    if (::unlink(clone_state_path(repo->common_dir()).c_str()) == 0)
+      std::cout << "bbsot: removed this clone's record (" << clone_state_path(repo->common_dir()) << ")\n";
+  }
   std::cout << "bbsot: kept " << kRepoConfigName
             << ", your accounts and any undelivered reports (git bbsot report list)\n";
   return kExitOk;

@@ -9,7 +9,8 @@
 #include "git/git_cli.hpp"
 #include "history/git_repo.hpp"
 #include "history/mirror_status.hpp"
-#include "history/repo_remotes.hpp"
+#include "cli/repo_context.hpp"
+#include "git/remotes.hpp"
 #include "outbox/outbox.hpp"
 
 namespace bbsot {
@@ -81,6 +82,9 @@ void print_human(const nlohmann::json& j) {
   }
   if (j["branches"].empty()) std::cout << "  no branches fetched from the source yet\n";
   std::cout << "\n";
+  if (j.contains("waiting_for_approval"))
+    for (const auto& n : j["waiting_for_approval"])
+      std::cout << "waits for your approval (git bbsot approve): " << n.get<std::string>() << "\n";
   if (j["reports"].empty()) std::cout << "reports: all delivered\n";
   for (const auto& r : j["reports"]) {
     std::cout << "report " << r["id"].get<std::string>() << ": " << r["state"].get<std::string>();
@@ -101,15 +105,20 @@ int cmd_status(const Args& args) {
                       "on the mirror, prune a branch made only there, or create a new environment.",
                       opts, args, 0);
   if (p.help) return kExitOk;
-  auto repo = GitRepo::open_from_env();
-  if (!repo || repo->workdir().empty()) throw ConfigError("git bbsot status: run it in the repository's work tree");
-  RepoConfig cfg = load_repo_config(join_path(repo->workdir(), kRepoConfigName));
-  auto remotes = list_remotes(*repo, cfg);
+  const RepoContext ctx = open_repo_context("status", true);
+  if (ctx.work_tree.empty()) throw ConfigError("git bbsot status: run it in the repository's work tree");
+  show_notices(ctx);
+  const RepoConfig& cfg = ctx.cfg;
+  auto listed = list_remotes(ctx.git_dir, cfg);
+  if (!listed) throw Error("git bbsot status: " + listed.error());
+  const auto& remotes = *listed;
   const std::string source = remote_with_role(remotes, RemoteRole::Source);
   const std::string mirror = remote_with_role(remotes, RemoteRole::Mirror);
   if (source.empty())
     throw ConfigError("git bbsot status: no remote points at the Bitbucket repository " + cfg.integration.repository,
-                      {"add it (git remote add origin <url>) or name it in .bbsot.yml under remotes: source:"});
+                      {"add it (git remote add origin <url>), or choose it: git bbsot init --source-remote NAME"});
+  auto repo = GitRepo::open(ctx.git_dir);
+  if (!repo) throw Error(repo.error());
   if (!p.vm.count("no-fetch")) {
     for (const auto& r : {source, mirror}) {
       if (r.empty()) continue;
@@ -121,7 +130,11 @@ int cmd_status(const Args& args) {
   if (!repo) throw Error(repo.error());
   auto branches = compare_branches(*repo, cfg, source, mirror);
   auto reports = Outbox(repo->common_dir()).list();
-  auto j = to_json(branches, reports, source, mirror);
+  auto j = to_json(branches, reports.records, source, mirror);
+  for (const auto& u : reports.unreadable)
+    j["reports"].push_back({{"id", u.file}, {"state", "unreadable"}, {"attempts", 0}, {"last_error", u.reason}});
+  if (!ctx.state->pending.empty())
+    for (const auto& n : ctx.state->pending.notes) j["waiting_for_approval"].push_back(n);
   if (p.vm.count("json"))
     std::cout << j.dump(2) << "\n";
   else

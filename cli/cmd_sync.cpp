@@ -8,7 +8,8 @@
 #include "config/config.hpp"
 #include "git/git_cli.hpp"
 #include "history/git_repo.hpp"
-#include "history/repo_remotes.hpp"
+#include "cli/repo_context.hpp"
+#include "git/remotes.hpp"
 
 namespace bbsot {
 
@@ -46,13 +47,15 @@ int cmd_sync(const Args& args) {
   if (p.positional.empty())
     throw ConfigError("git bbsot sync: which branch?", {"usage: git bbsot sync BRANCH [--parent PARENT]"});
   const std::string branch = p.positional[0];
-  auto repo = GitRepo::open_from_env();
-  if (!repo || repo->workdir().empty()) throw ConfigError("git bbsot sync: run it in the repository's work tree");
-  const std::string work = repo->workdir();
-  RepoConfig cfg = load_repo_config(join_path(work, kRepoConfigName));
+  const RepoContext ctx = open_repo_context("sync", true);
+  if (ctx.work_tree.empty()) throw ConfigError("git bbsot sync: run it in the repository's work tree");
+  const std::string work = ctx.work_tree;
+  const RepoConfig& cfg = ctx.cfg;
   const std::string parent = p.vm.count("parent") ? p.vm["parent"].as<std::string>() : cfg.integration.default_branch;
   if (parent == branch) throw ConfigError("git bbsot sync: " + branch + " cannot be synced with itself");
-  const std::string source = remote_with_role(list_remotes(*repo, cfg), RemoteRole::Source);
+  auto remotes = list_remotes(ctx.git_dir, cfg);
+  if (!remotes) throw Error("git bbsot sync: " + remotes.error());
+  const std::string source = remote_with_role(*remotes, RemoteRole::Source);
   if (source.empty()) throw ConfigError("git bbsot sync: no remote points at " + cfg.integration.repository);
   if (!git_out({"status", "--porcelain", "--untracked-files=no"}, work).empty())
     throw ConfigError("git bbsot sync: the work tree has uncommitted changes", {"commit or stash them first"});

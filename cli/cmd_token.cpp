@@ -10,6 +10,8 @@
 #include "cli/options.hpp"
 #include "config/config.hpp"
 #include "config/secret.hpp"
+#include "bitbucket/bitbucket_url.hpp"
+#include "guard/clone_state.hpp"
 #include "history/git_repo.hpp"
 #include "net/token_source.hpp"
 #include "token/token_cache.hpp"
@@ -21,14 +23,12 @@ namespace {
 // The URL to ask about: given, else the repository's Bitbucket repository URL.
 std::string default_url() {
   auto repo = GitRepo::open_from_env();
-  if (!repo || repo->workdir().empty()) return "";
-  const std::string path = join_path(repo->workdir(), kRepoConfigName);
-  if (!path_exists(path)) return "";
-  RepoConfig cfg = load_repo_config(path);
-  const auto& in = cfg.integration;
-  if (in.type == BitbucketType::Cloud) return in.url + "/" + in.repository + ".git";
-  auto slash = in.repository.find('/');
-  return in.url + "/scm/" + in.repository.substr(0, slash) + "/" + in.repository.substr(slash + 1) + ".git";
+  if (!repo) return "";
+  auto state = load_clone_state(repo->common_dir());
+  if (!state || !*state) return "";
+  const auto& in = (*state)->integration;
+  auto name = split_repository(in.repository);
+  return name ? repo_clone_url(in.type, in.url, *name) : "";
 }
 
 CredentialRequest request_for(const std::string& url) {

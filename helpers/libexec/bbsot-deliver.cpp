@@ -1,19 +1,20 @@
 // bbsot-deliver: the detached half of push reporting, so that no hook waits on the network.
-//   confirm HOOKS_DIR MARKER   from reference-transaction (stdin: the transaction); also
-//                              runs the chained reference-transaction hook
-//   watch GIT_DIR ID           from pre-push: waits for the push to end, settles, delivers
-//   run GIT_DIR                delivers what is ready
+//   watch GIT_DIR ID   started by pre-push: waits for the push to end, finds out what landed,
+//                      delivers, and lingers while retries are due
+//   run GIT_DIR        delivers what is ready (started by `git bbsot` commands), then lingers
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <chrono>
-#include <csignal>
-#include <cstring>
 #include <iostream>
 #include <thread>
 
-#include "base/files.hpp"
-#include "base/process.hpp"
+#include "base/hardening.hpp"
 #include "base/trace.hpp"
-#include "hooks/chain.hpp"
+#include "git/git_dir.hpp"
 #include "outbox/outbox.hpp"
 #include "report/delivery.hpp"
 
@@ -21,58 +22,62 @@ using namespace bbsot;
 
 namespace {
 
-int confirm(const std::string& hooks_dir, const std::string& marker) {
-  const std::string input = read_all_stdin();
-  const std::string git_dir = dirname_of(marker);
-  try {
-    if (confirm_from_transaction(git_dir, input) > 0)
-      spawn_detached({join_path(libexec_dir(), "bbsot-deliver"), "run", git_dir});
-    disarm_if_idle(git_dir);
-  } catch (const std::exception& e) {
-    trace(std::string("confirm: ") + e.what());  // a ref update never fails because of bbsot
+constexpr int kMaxPushSeconds = 2 * 3600;  // after that, `git bbsot report flush` settles it
+
+bool gone(pid_t pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
+
+// Until the pushing git process has exited: a pidfd is readable when it does (Linux 5.3),
+// so the wait costs nothing; without one, a sleep that grows to 2 s. The record itself
+// is never re-read meanwhile (a big push's record is megabytes).
+void wait_for_exit(int64_t pid) {
+  if (pid <= 1) return;
+  const auto p = static_cast<pid_t>(pid);
+#ifdef SYS_pidfd_open
+  const long fd = ::syscall(SYS_pidfd_open, p, 0);
+  if (fd >= 0) {
+    pollfd pfd{static_cast<int>(fd), POLLIN, 0};
+    while (::poll(&pfd, 1, kMaxPushSeconds * 1000) < 0 && errno == EINTR) {
+    }
+    ::close(static_cast<int>(fd));
+    return;
   }
-  return run_chained_hook(hooks_dir, "reference-transaction", {"committed"}, input);
+#endif
+  auto pause = std::chrono::milliseconds(50);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kMaxPushSeconds);
+  while (!gone(p) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(2000));
+  }
 }
 
-bool pending(const std::string& common, const std::string& id, int64_t* pid) {
-  auto r = Outbox(common).read(id);
-  if (!r) return false;
-  *pid = r->pusher_pid;
-  return r->state == RecordState::Pending;
+int deliver_and_linger(const std::string& common, bool ignore_backoff) {
+  const DeliveryWorld world = real_world();
+  (void)settle_pending(common, false, world);
+  (void)deliver_ready(common, ignore_backoff, world);
+  linger(common, world);
+  return 0;
 }
 
 int watch(const std::string& git_dir, const std::string& id) {
   const std::string common = common_dir_of(git_dir);
-  int64_t pid = 0;
-  // A push can take long; after two hours `report flush` is the way.
-  for (int i = 0; i < 2 * 3600 * 10 && pending(common, id, &pid); ++i) {
-    if (pid <= 0 || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  settle_pending(common, false, nullptr);
-  deliver_ready(common, false);
-  disarm_if_idle(git_dir);
-  return 0;
-}
-
-int run(const std::string& git_dir) {
-  deliver_ready(common_dir_of(git_dir), false);
-  return 0;
+  if (auto r = Outbox(common).read(id); r && r->state == RecordState::Pending) wait_for_exit(r->pusher_pid);
+  // A push is a sign the network is there: every record that is retrying gets one try now.
+  return deliver_and_linger(common, true);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  disable_core_dumps();  // it holds report secrets and API tokens
   const std::string op = argc > 1 ? argv[1] : "";
   try {
-    if (op == "confirm" && argc == 4) return confirm(argv[2], argv[3]);
     if (op == "watch" && argc == 4) return watch(argv[2], argv[3]);
-    if (op == "run" && argc == 3) return run(argv[2]);
+    if (op == "run" && argc == 3) return deliver_and_linger(common_dir_of(argv[2]), false);
   } catch (const std::exception& e) {
+    trace(std::string("bbsot-deliver: ") + e.what());
     print_error(std::string("bbsot-deliver: ") + e.what());
     return kExitFailed;
   }
-  std::cerr
-      << "usage: bbsot-deliver confirm HOOKS_DIR MARKER | watch GIT_DIR ID | run GIT_DIR   (run by bbsot's hooks)\n";
+  std::cerr << "usage: bbsot-deliver watch GIT_DIR ID | run GIT_DIR   (started by bbsot's hooks and commands)\n";
   return kExitUsage;
 }

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <functional>
 
+#include "base/hardening.hpp"
 #include "base/atomic_file.hpp"
 #include "base/clock.hpp"
 #include "base/files.hpp"
@@ -205,7 +206,7 @@ std::optional<ApiCacheEntry> read_api_cache(const std::string& path, const std::
 // Concurrent writers (two clones of one repository delivering at once) may drop each
 // other's entry: that costs one more request later, never a wrong value.
 Status write_api_cache(const std::string& path, const std::string& key, const ApiCacheEntry& e) {
-  auto dir = ensure_dir(dirname_of(path), 0700);
+  auto dir = ensure_private_dir(dirname_of(path), "the token cache directory");
   if (!dir) return dir;
   ApiJson j = read_cache_file(path);
   ApiJson entries = ApiJson::object();
@@ -225,8 +226,8 @@ namespace {
 
 class Lookup {
  public:
-  Lookup(const RepoConfig& repo, const UserConfig& user, const Account& a, std::string base)
-      : user_(user), a_(a), base_(std::move(base)), cache_(api_cache_path(a, base_, repo.integration.repository)) {}
+  Lookup(const std::string& repository, const UserConfig& user, const Account& a, std::string base)
+      : user_(user), a_(a), base_(std::move(base)), cache_(api_cache_path(a, base_, repository)) {}
 
   using Parser = std::optional<ApiJson> (*)(const std::string&);
 
@@ -315,16 +316,19 @@ class Lookup {
 
 }  // namespace
 
-BitbucketIdentity lookup_identity(const PushRecord& r, const RepoConfig& repo, const UserConfig& user,
+BitbucketIdentity lookup_identity(const PushRecord& r, const Destination& dest, const UserConfig& user,
                                   const Account* account) {
   BitbucketIdentity id;
-  const auto& in = repo.integration;
+  IntegrationConfig in;
+  in.type = dest.type;
+  in.url = dest.url;
+  in.repository = dest.repository;
   if (!account || account->type != in.type) return id;
   const std::string base = api_base(*account, in);
   const auto slash = in.repository.find('/');
   if (base.empty() || slash == std::string::npos) return id;
   const std::string owner = in.repository.substr(0, slash), name = in.repository.substr(slash + 1);
-  Lookup l(repo, user, *account, base);
+  Lookup l(in.repository, user, *account, base);
   if (in.type == BitbucketType::Cloud) {
     id.repository =
         l.get("repository", "repository " + in.repository,

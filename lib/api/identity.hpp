@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.hpp"
-#include "outbox/outbox.hpp"
+#include "outbox/push_record.hpp"
 
 namespace bbsot {
 
@@ -76,7 +76,7 @@ Status write_api_cache(const std::string& path, const std::string& key, const Ap
 // the actor's when it is known who pushed (see pushed_with_account; Server: the
 // account's username). Never fails: what cannot be fetched is left out, with one trace
 // line (BBSOT_TRACE) and a short-lived cached failure.
-BitbucketIdentity lookup_identity(const PushRecord& r, const RepoConfig& repo, const UserConfig& user,
+BitbucketIdentity lookup_identity(const PushRecord& r, const Destination& dest, const UserConfig& user,
                                   const Account* account);
 
 }  // namespace bbsot

@@ -1,5 +1,7 @@
 #include "base/atomic_file.hpp"
 
+#include "base/files.hpp"
+
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -45,7 +47,17 @@ void AtomicFile::write(const std::string& data) {
   }
 }
 
-void AtomicFile::commit() {
+Status sync_directory(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::failure("cannot open " + dir + ": " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  const int e = errno;
+  ::close(fd);
+  if (rc != 0) return Status::failure("cannot sync " + dir + ": " + std::strerror(e));
+  return ok_status();
+}
+
+void AtomicFile::commit(bool sync_dir) {
   if (::fsync(fd_) != 0) throw Error("cannot sync " + tmp_path_ + ": " + std::strerror(errno));
   int rc = ::close(fd_);
   fd_ = -1;
@@ -53,13 +65,17 @@ void AtomicFile::commit() {
   if (::rename(tmp_path_.c_str(), path_.c_str()) != 0)
     throw Error("cannot rename " + tmp_path_ + " to " + path_ + ": " + std::strerror(errno));
   tmp_path_.clear();
+  if (sync_dir) {
+    auto s = sync_directory(dirname_of(path_));
+    if (!s) throw Error(s.error());
+  }
 }
 
-Status write_file_atomic(const std::string& path, const std::string& data, mode_t mode) {
+Status write_file_atomic(const std::string& path, const std::string& data, mode_t mode, bool sync_dir) {
   try {
     AtomicFile f(path, mode);
     f.write(data);
-    f.commit();
+    f.commit(sync_dir);
     return ok_status();
   } catch (const Error& e) {
     return Status::failure(e.what());

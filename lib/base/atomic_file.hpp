@@ -18,8 +18,10 @@ class AtomicFile {
   AtomicFile& operator=(const AtomicFile&) = delete;
 
   void write(const std::string& data);
-  // Flushes, fsyncs and renames over the target. Throws Error on failure.
-  void commit();
+  // Flushes, fsyncs and renames over the target; with `sync_dir`, also fsyncs the
+  // directory, so the new name survives a crash (records a report depends on). Throws
+  // Error on failure.
+  void commit(bool sync_dir = false);
 
  private:
   std::string path_;
@@ -28,6 +30,9 @@ class AtomicFile {
 };
 
 // Convenience: write `data` to `path` atomically with `mode`.
-Status write_file_atomic(const std::string& path, const std::string& data, mode_t mode = 0600);
+[[nodiscard]] Status write_file_atomic(const std::string& path, const std::string& data, mode_t mode = 0600,
+                                       bool sync_dir = false);
+// fsync of a directory (after a rename or unlink in it). Failure: why not.
+[[nodiscard]] Status sync_directory(const std::string& dir);
 
 }  // namespace bbsot

@@ -33,7 +33,8 @@ void FileLock::release() {
   }
 }
 
-static int open_lock_file(const std::string& path) { return ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600); }
+// Never through a symlink: a planted link would make bbsot create or lock another file.
+static int open_lock_file(const std::string& path) { return ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600); }
 
 Expected<FileLock> FileLock::acquire(const std::string& path, int timeout_ms) {
   int fd = open_lock_file(path);

@@ -12,8 +12,8 @@
 
 namespace bbsot {
 
-Expected<std::string> read_file(const std::string& path, size_t max_bytes) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+Expected<std::string> read_file(const std::string& path, size_t max_bytes, bool no_follow) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (no_follow ? O_NOFOLLOW : 0));
   if (fd < 0) return Expected<std::string>::failure("cannot read " + path + ": " + std::strerror(errno));
   std::string out;
   char buf[8192];

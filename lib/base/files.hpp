@@ -10,7 +10,9 @@
 
 namespace bbsot {
 
-Expected<std::string> read_file(const std::string& path, size_t max_bytes = 16 << 20);
+// The whole file, or why not. `no_follow`: a symlink is not opened (O_NOFOLLOW).
+[[nodiscard]] Expected<std::string> read_file(const std::string& path, size_t max_bytes = 16 << 20,
+                                              bool no_follow = false);
 bool path_exists(const std::string& path);
 // Creates `path` and missing parents; the last component gets `mode` and, if it
 // already exists, is tightened to `mode` when it is wider.

@@ -1,5 +1,7 @@
 #include "base/web_url.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 
 #include "base/text.hpp"
@@ -159,6 +161,30 @@ bool url_within(std::string_view base, std::string_view target) {
   auto b = parse_web_url(base);
   auto t = parse_web_url(target);
   return b && t && url_within(*b, *t);
+}
+
+// A host is this machine only if it is literally so: "127.evil.example" is a DNS name.
+bool loopback_http(const std::string& url) {
+  const std::string l = ascii_lower(url);
+  if (!l.starts_with("http://")) return false;
+  std::string rest = l.substr(7);
+  rest.resize(std::min(rest.size(), rest.find_first_of("/?#")));
+  if (rest.find('@') != std::string::npos) return false;
+  std::string host;
+  if (rest.starts_with("["))
+    host = rest.substr(0, rest.find(']') + 1);
+  else
+    host = rest.substr(0, rest.find(':'));
+  if (host == "localhost" || host == "[::1]") return true;
+  in_addr a{};
+  return ::inet_pton(AF_INET, host.c_str(), &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+}
+
+std::string endpoint_url_problem(const std::string& url) {
+  const std::string l = ascii_lower(url);
+  if (l.starts_with("https://") && l.size() > 8) return "";
+  if (loopback_http(url)) return "";
+  return "'" + url + "' is not an https:// URL (plain http is allowed only to 127.0.0.0/8, ::1 and localhost)";
 }
 
 }  // namespace bbsot

@@ -40,4 +40,11 @@ struct WebUrl {
 // above the first segment.
 [[nodiscard]] bool resolve_dot_segments(std::vector<std::string>& segments);
 
+// Where bbsot sends reports and tokens: https, or plain http to this machine only.
+// True for an http:// URL whose host is this machine (127.0.0.0/8, [::1], localhost).
+[[nodiscard]] bool loopback_http(const std::string& url);
+
+// Why bbsot will not send to this URL (it must be https, or http to loopback), or "".
+[[nodiscard]] std::string endpoint_url_problem(const std::string& url);
+
 }  // namespace bbsot

@@ -4,11 +4,14 @@
 #include <cerrno>
 #include <cstring>
 #include <set>
+#include <tuple>
 
 #include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
 #include "base/files.hpp"
+#include "base/hardening.hpp"
+#include "base/web_url.hpp"
 
 namespace bbsot {
 
@@ -119,16 +122,10 @@ BitbucketType parse_type(const Section& s, const std::string& key, BitbucketType
        {"use type: bitbucket for Bitbucket Cloud, type: bitbucket_server for Server/Data Center"});
 }
 
-// At most one of `<base>`, `<base>_command`, `<base>_env`.
-SecretRef parse_secret(const Section& s, const std::string& base, bool allow_literal) {
+// At most one of `<base>`, `<base>_command`, `<base>_env` (the user's own file only).
+SecretRef parse_secret(const Section& s, const std::string& base) {
   SecretRef ref;
-  if (s.has(base)) {
-    if (!allow_literal)
-      fail(s.file(), s.get(base), "key '" + s.name(base) + "': a secret value must not be written in a committed file",
-           {"use " + base + "_command: <command that prints it> or " + base +
-            "_env: <environment variable>; keep the value out of the repository"});
-    ref.value = s.str(base);
-  }
+  ref.value = s.str(base);
   ref.command = s.str(base + "_command");
   ref.env = s.str(base + "_env");
   const int set = !ref.value.empty() + !ref.command.empty() + !ref.env.empty();
@@ -163,9 +160,9 @@ Account parse_account(const std::string& file, const YAML::Node& node, size_t in
     fail(file, s.get("url"), "key '" + s.name("url") + "': expected scheme://host[:port][/path], got '" + a.url + "'",
          {"write the URL without user name, query or fragment, e.g. https://bitbucket.org/acme"});
   a.key = s.str("key");
-  a.secret = parse_secret(s, "secret", true);
+  a.secret = parse_secret(s, "secret");
   a.username = s.str("username");
-  a.token = parse_secret(s, "token", true);
+  a.token = parse_secret(s, "token");
   a.token_url = s.str("token_url", a.type == BitbucketType::Cloud ? kCloudTokenUrl : "");
   a.api_url = s.str("api_url");
   while (a.api_url.size() > 1 && a.api_url.back() == '/') a.api_url.pop_back();
@@ -196,15 +193,18 @@ YAML::Node parse_yaml(const std::string& text, const std::string& file) {
   }
 }
 
+// The user file may hold secrets and names the commands bbsot runs: it, and the directory
+// it sits in, must be the user's own, as ssh insists for ~/.ssh.
 void check_private(const std::string& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return;
-  if ((st.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
-    throw ConfigError(path + ": readable or writable by group or others (mode " + std::string(mode) +
-                          "); it may hold secrets, so bbsot refuses to use it",
-                      {"run: chmod 600 " + path});
+  for (const auto& [p, what, no_read] : {std::tuple{path, std::string("the bbsot config file"), true},
+                                         std::tuple{dirname_of(path), std::string("the directory of the bbsot config file"), false}}) {
+    auto s = check_private_path(p, what, no_read, false);
+    if (!s) {
+      const auto fix = s.error().rfind("; run: ");
+      if (fix == std::string::npos) throw ConfigError(s.error() + "; it may hold secrets, so bbsot refuses to use it");
+      throw ConfigError(s.error().substr(0, fix) + "; it may hold secrets, so bbsot refuses to use it",
+                        {s.error().substr(fix + 2)});
+    }
   }
 }
 
@@ -228,7 +228,7 @@ UserConfig parse_user_config(const std::string& text, const std::string& file) {
   cfg.path = file;
   YAML::Node root = parse_yaml(text, file);
   if (!root.IsDefined() || root.IsNull()) return cfg;
-  Section top(file, root, "", {"accounts", "ca_file", "connect_timeout", "timeout"});
+  Section top(file, root, "", {"accounts", "reports", "ca_file", "connect_timeout", "timeout"});
   cfg.ca_file = top.str("ca_file");
   cfg.connect_timeout_ms = top.seconds("connect_timeout", cfg.connect_timeout_ms);
   cfg.timeout_ms = top.seconds("timeout", cfg.timeout_ms);
@@ -246,7 +246,50 @@ UserConfig parse_user_config(const std::string& text, const std::string& file) {
       cfg.accounts.push_back(std::move(a));
     }
   }
+  YAML::Node reports = top.get("reports");
+  if (reports.IsDefined() && !reports.IsNull()) {
+    if (!reports.IsSequence())
+      fail(file, reports, "'reports' must be a list", {"start each entry with '- hook_url: ...'"});
+    for (size_t i = 0; i < reports.size(); ++i) {
+      Section s(file, reports[i], "reports[" + std::to_string(i) + "]", {"hook_url", "secret", "secret_command", "secret_env"});
+      ReportSecret r;
+      r.line = static_cast<int>(reports[i].Mark().line + 1);
+      auto url = parse_web_url(s.str("hook_url"));
+      if (!url)
+        fail(file, s.has("hook_url") ? s.get("hook_url") : reports[i], "key '" + s.name("hook_url") + "': " + url.error(),
+             {"write the integration's hook URL exactly as .bbsot.yml names it"});
+      r.hook_url = url->str();
+      r.secret = parse_secret(s, "secret");
+      if (r.secret.empty())
+        fail(file, reports[i], "'" + s.label() + "' needs one of secret, secret_command, secret_env",
+             {"e.g. secret_command: pass show platform/webhook-secret"});
+      for (const auto& other : cfg.report_secrets)
+        if (other.hook_url == r.hook_url)
+          fail(file, reports[i], "hook URL " + r.hook_url + " is listed twice (first at line " + std::to_string(other.line) + ")");
+      cfg.report_secrets.push_back(std::move(r));
+    }
+  }
   return cfg;
+}
+
+const ReportSecret* report_secret_for(const UserConfig& cfg, const std::string& hook_url) {
+  auto url = parse_web_url(hook_url);
+  if (!url) return nullptr;
+  const std::string key = url->str();
+  for (const auto& r : cfg.report_secrets)
+    if (r.hook_url == key) return &r;
+  return nullptr;
+}
+
+void refuse_legacy_secret(const RepoConfig& cfg) {
+  const SecretRef& s = cfg.report.legacy_secret;
+  if (s.empty()) return;
+  const std::string key = s.command.empty() ? "report.secret_env" : "report.secret_command";
+  throw ConfigError(cfg.report.legacy_where + ": key '" + key +
+                        "': a committed file cannot name a secret (anyone who can commit could make bbsot run a "
+                        "command or read your environment); the report secret belongs in your own config",
+                    {"run: git bbsot init   (it shows the reference and, if you agree, moves it to reports: in " +
+                     user_config_path() + ")"});
 }
 
 std::string integration_account_url(const IntegrationConfig& in) {
@@ -327,7 +370,19 @@ RepoConfig parse_repo_config(const std::string& text, const std::string& file) {
   if (top.has("report")) {
     Section r(file, top.get("report"), "report", {"enabled", "secret", "secret_command", "secret_env"});
     cfg.report.enabled = r.boolean("enabled", true);
-    cfg.report.secret = parse_secret(r, "secret", false);
+    if (r.has("secret"))
+      fail(file, r.get("secret"), "key 'report.secret': a secret value must not be written in a committed file",
+           {"remove it from " + file + " and change the webhook's secret (it has been shared with everyone who can read the repository)",
+            "the report secret belongs in your own config: reports: [{hook_url: ..., secret_command: ...}] in " +
+                std::string("~/.config/bbsot/config.yml")});
+    // An earlier bbsot read these from here; kept aside, never used, until the user moves
+    // them (git bbsot init asks).
+    for (const char* key : {"secret_command", "secret_env"}) {
+      if (!r.has(key)) continue;
+      (std::string(key) == "secret_command" ? cfg.report.legacy_secret.command : cfg.report.legacy_secret.env) =
+          r.str(key);
+      cfg.report.legacy_where = where(file, r.get(key));
+    }
   }
   return cfg;
 }

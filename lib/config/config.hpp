@@ -36,9 +36,19 @@ struct Account {
   int line = 0;  // where the entry starts in the file, for messages
 };
 
+// The report secret for one integration hook URL: it signs the reports sent there
+// (X-Hub-Signature), as the webhook's secret on Bitbucket does. Keyed by the hook URL,
+// which only the user approves, so a committed file cannot borrow another project's secret.
+struct ReportSecret {
+  std::string hook_url;  // normalised (base/web_url)
+  SecretRef secret;
+  int line = 0;
+};
+
 struct UserConfig {
   std::string path;
   std::vector<Account> accounts;
+  std::vector<ReportSecret> report_secrets;  // `reports:` in the file
   std::string ca_file;
   int connect_timeout_ms = 5000;  // `connect_timeout` (seconds) in the file
   int timeout_ms = 20000;         // `timeout` (seconds): whole request
@@ -62,11 +72,18 @@ struct RemotesConfig {
   std::string source;  // remote names; empty: detected from URLs
   std::string mirror;
   std::vector<std::string> mirror_patterns;  // host globs; empty: the known vendor hosts
+  // More mirror remote names than the file's one: a clone's recorded guard keeps every
+  // name it was ever told about until the user approves dropping one (guard/clone_state).
+  std::vector<std::string> more_mirrors;
 };
 
 struct ReportConfig {
   bool enabled = true;
-  SecretRef secret;  // only command/env allowed here
+  // A `secret_command`/`secret_env` that a .bbsot.yml of an earlier bbsot named. Never
+  // resolved from here (a committed file cannot make bbsot run a command or read the
+  // environment, docs/TRUST.md): `git bbsot init` offers to move it into the user's file.
+  SecretRef legacy_secret;
+  std::string legacy_where;  // "file:line:column" of that key, for messages
 };
 
 struct RepoConfig {
@@ -84,12 +101,22 @@ constexpr const char* kRepoConfigName = ".bbsot.yml";
 // https://bitbucket.org/<workspace> for Cloud (what init writes and doctor checks).
 std::string integration_account_url(const IntegrationConfig& in);
 
-// Throws ConfigError. A missing user file yields an empty config (no accounts).
+// Throws ConfigError. A missing user file yields an empty config (no accounts). The
+// file must be the user's own and private (mode 0600), and so must its directory (not
+// writable by group or others), as ssh checks ~/.ssh: others could otherwise swap in
+// accounts or commands.
 UserConfig load_user_config(const std::string& path);
 UserConfig parse_user_config(const std::string& text, const std::string& path_for_messages);
 // Throws ConfigError, also when the file does not exist.
 RepoConfig load_repo_config(const std::string& path);
 RepoConfig parse_repo_config(const std::string& text, const std::string& path_for_messages);
+
+// The report secret configured for `hook_url` (compared after normalisation), or null.
+[[nodiscard]] const ReportSecret* report_secret_for(const UserConfig& cfg, const std::string& hook_url);
+
+// Throws ConfigError naming the key when `cfg` (a committed file) still names a secret
+// the way an earlier bbsot allowed (report.secret_command / secret_env).
+void refuse_legacy_secret(const RepoConfig& cfg);
 
 // The nearest of `known` to `key` by edit distance, if close enough to be a likely typo.
 std::optional<std::string> nearest_key(const std::string& key, const std::vector<std::string>& known);

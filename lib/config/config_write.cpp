@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "base/web_url.hpp"
+
 namespace bbsot {
 
 namespace {
@@ -69,9 +71,6 @@ std::string repo_config_yaml(const RepoConfig& cfg) {
   }
   e << YAML::Key << "report" << YAML::Value << YAML::BeginMap;
   e << YAML::Key << "enabled" << YAML::Value << cfg.report.enabled;
-  if (!cfg.report.secret.command.empty())
-    e << YAML::Key << "secret_command" << YAML::Value << cfg.report.secret.command;
-  if (!cfg.report.secret.env.empty()) e << YAML::Key << "secret_env" << YAML::Value << cfg.report.secret.env;
   e << YAML::EndMap << YAML::EndMap;
   return std::string(
              "# bbsot: Bitbucket is the source of truth for the platform's mirror.\n"
@@ -99,7 +98,17 @@ std::string user_config_yaml(const UserConfig& cfg) {
     if (!a.api_url.empty()) e << YAML::Key << "api_url" << YAML::Value << a.api_url;
     e << YAML::EndMap;
   }
-  e << YAML::EndSeq << YAML::EndMap;
+  e << YAML::EndSeq;
+  if (!cfg.report_secrets.empty()) {
+    e << YAML::Key << "reports" << YAML::Value << YAML::BeginSeq;
+    for (const auto& r : cfg.report_secrets) {
+      e << YAML::BeginMap << YAML::Key << "hook_url" << YAML::Value << r.hook_url;
+      emit_secret(e, "secret", r.secret);
+      e << YAML::EndMap;
+    }
+    e << YAML::EndSeq;
+  }
+  e << YAML::EndMap;
   return std::string(
              "# bbsot accounts (mode 0600). Secrets: prefer *_command or *_env over literal values.\n"
              "# git bbsot init rewrites this file: values are kept, comments are not.\n") +
@@ -115,6 +124,19 @@ bool upsert_account(UserConfig& cfg, const Account& a) {
     return true;
   }
   cfg.accounts.push_back(a);
+  return true;
+}
+
+bool upsert_report_secret(UserConfig& cfg, const std::string& hook_url, const SecretRef& secret) {
+  auto url = parse_web_url(hook_url);
+  const std::string key = url ? url->str() : hook_url;
+  for (auto& r : cfg.report_secrets) {
+    if (r.hook_url != key) continue;
+    if (same_secret(r.secret, secret)) return false;
+    r.secret = secret;
+    return true;
+  }
+  cfg.report_secrets.push_back({key, secret, 0});
   return true;
 }
 

@@ -12,5 +12,8 @@ std::string user_config_yaml(const UserConfig& cfg);
 // Adds `a`, or updates the account with the same URL: the fields `a` sets replace the
 // stored ones, the fields it leaves empty keep their stored values. False: nothing changed.
 bool upsert_account(UserConfig& cfg, const Account& a);
+// Sets the report secret of `hook_url` (normalised), replacing an earlier one. False:
+// nothing changed.
+bool upsert_report_secret(UserConfig& cfg, const std::string& hook_url, const SecretRef& secret);
 
 }  // namespace bbsot

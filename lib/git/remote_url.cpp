@@ -463,6 +463,8 @@ RemoteRole classify_remote(const std::string& name, const std::string& url, cons
   if (by_url != RemoteRole::Other) return by_url;
   if (!cfg.remotes.source.empty() && name == cfg.remotes.source) return RemoteRole::Source;
   if (!cfg.remotes.mirror.empty() && name == cfg.remotes.mirror) return RemoteRole::Mirror;
+  for (const auto& m : cfg.remotes.more_mirrors)
+    if (name == m) return RemoteRole::Mirror;
   return RemoteRole::Other;
 }
 

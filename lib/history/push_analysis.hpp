@@ -1,38 +1,21 @@
-// What a push will change, worked out from pre-push's stdin and the local object
-// database: created, updated, force-updated or deleted, branch or tag, and up to five of
-// the new commits, as Bitbucket reports them in its push webhooks.
+// What a push changed, worked out after it from the local object database (libgit2), in
+// the detached deliverer where it costs the user nothing: the commits refs peel to,
+// whether an update was forced, and up to five new commits per change, newest first, as
+// Bitbucket lists them in its push webhooks (messages bounded by outbox/limits.hpp).
 #pragma once
 #include <string>
-#include <string_view>
 #include <vector>
 
-#include "base/error.hpp"
-#include "config/config.hpp"
-#include "outbox/outbox.hpp"
+#include "outbox/push_record.hpp"
 
 namespace bbsot {
 
 class GitRepo;
 
-// Views into the hook's stdin text, which outlives them: a push of 100,000 refs is parsed
-// without an allocation per field.
-struct PushLine {
-  std::string_view local_ref, local_id, remote_ref, remote_id;
-};
-
-constexpr size_t kMaxCommitsPerChange = 5;  // Bitbucket's own limit in repo:push
-
-// githooks(5): "<local ref> SP <local object name> SP <remote ref> SP <remote object name> LF".
-// Malformed lines are skipped and described in `warnings` (never fatal: a push is not
-// blocked by bbsot's failure to understand it).
-std::vector<PushLine> parse_push_lines(const std::string& text, std::vector<std::string>* warnings);
-bool is_null_id(std::string_view id);
-
-// Branch and tag updates only; other refs (notes, ...) are not reported by Bitbucket.
-std::vector<RefChange> analyse_push(const GitRepo& repo, const std::vector<PushLine>& lines,
-                                    const std::string& remote_name);
-
-// One line for the user per change: what the integration will do with it.
-std::string describe_change(const RefChange& c, const IntegrationConfig& in);
+// Fills in new_commit/old_commit, forced, commits and truncated of each change. For a
+// new branch, commits already on the remote (its tracking refs, refs/remotes/<remote>/*)
+// are not new. Objects that are not here (gc'd, or the remote's tip never fetched)
+// leave what depends on them out: an update whose old tip is unknown counts as forced.
+void analyse_changes(const GitRepo& repo, std::vector<RefChange>& changes, const std::string& remote_name);
 
 }  // namespace bbsot

@@ -12,7 +12,7 @@
 
 namespace bbsot {
 
-const std::vector<std::string> kBbsotHooks = {"pre-push", "reference-transaction"};
+const std::vector<std::string> kBbsotHooks = {"pre-push"};
 
 namespace {
 

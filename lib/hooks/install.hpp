@@ -9,7 +9,7 @@
 
 namespace bbsot {
 
-extern const std::vector<std::string> kBbsotHooks;  // pre-push, reference-transaction
+extern const std::vector<std::string> kBbsotHooks;  // pre-push
 
 // The program a hook links to: <libexec>/hooks/<name>.
 std::string hook_program(const std::string& name);

@@ -50,30 +50,6 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
 
 }  // namespace
 
-// A host is this machine only if it is literally so: "127.evil.example" is a DNS name.
-bool loopback_http(const std::string& url) {
-  const std::string l = ascii_lower(url);
-  if (!l.starts_with("http://")) return false;
-  std::string rest = l.substr(7);
-  rest.resize(std::min(rest.size(), rest.find_first_of("/?#")));
-  if (rest.find('@') != std::string::npos) return false;
-  std::string host;
-  if (rest.starts_with("["))
-    host = rest.substr(0, rest.find(']') + 1);
-  else
-    host = rest.substr(0, rest.find(':'));
-  if (host == "localhost" || host == "[::1]") return true;
-  in_addr a{};
-  return ::inet_pton(AF_INET, host.c_str(), &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
-}
-
-std::string endpoint_url_problem(const std::string& url) {
-  const std::string l = ascii_lower(url);
-  if (l.starts_with("https://") && l.size() > 8) return "";
-  if (loopback_http(url)) return "";
-  return "'" + url + "' is not an https:// URL (plain http is allowed only to 127.0.0.0/8, ::1 and localhost)";
-}
-
 namespace {
 
 // OpenSSL's X509_V_ERR_* values as CURLINFO_SSL_VERIFYRESULT reports them; spelled out here
@@ -94,6 +70,26 @@ std::string tls_failure(const std::string& url, const std::string& detail, long 
 
 bool mentions(const std::string& haystack, const char* needle) {
   return ascii_lower(haystack).find(needle) != std::string::npos;
+}
+
+HttpFailure kind_of(CURLcode rc, bool overflow) {
+  if (overflow) return HttpFailure::TooLarge;
+  switch (rc) {
+    case CURLE_OPERATION_TIMEDOUT: return HttpFailure::Timeout;
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST: return HttpFailure::Connect;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH: return HttpFailure::Tls;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_GOT_NOTHING: return HttpFailure::Broken;
+    default: return HttpFailure::Other;
+  }
 }
 
 std::string describe(CURLcode rc, const char* errbuf, const std::string& url, bool overflow, size_t limit,
@@ -141,24 +137,29 @@ std::string HttpResponse::header(const std::string& lower_name) const {
   return "";
 }
 
-R http_request(const HttpRequest& req) {
+R http_request(const HttpRequest& req, HttpFailure* kind) {
+  if (kind) *kind = HttpFailure::None;
   static std::once_flag init;
   std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   const std::string l = ascii_lower(req.url);
   const bool plain_ok = req.allow_plain_http_loopback && loopback_http(req.url);
-  if (!l.starts_with("https://") && !plain_ok)
+  if (!l.starts_with("https://") && !plain_ok) {
+    if (kind) *kind = HttpFailure::Refused;
     return R::failure("refusing " + req.url + ": " +
                       (l.starts_with("http://") ? (req.allow_plain_http_loopback
                                                        ? "plain http is allowed only to this machine (127.0.0.0/8, ::1, localhost)"
                                                        : "only https:// is allowed here")
                                                 : "not an https:// URL"));
+  }
   const bool has_credential = !req.basic_user.empty() || std::any_of(req.headers.begin(), req.headers.end(), [](const auto& h) {
                                 return ascii_lower(h.first) == "authorization";
                               });
-  if (has_credential && !url_within(req.credential_scope, req.url))
+  if (has_credential && !url_within(req.credential_scope, req.url)) {
+    if (kind) *kind = HttpFailure::Refused;
     return R::failure("refusing to send the credential for " +
                       (req.credential_scope.empty() ? std::string("(no scope)") : req.credential_scope) + " to " +
                       req.url + ": that URL is not inside the one the credential was configured for");
+  }
 
   CURL* curl = curl_easy_init();
   if (!curl) return R::failure("cannot start libcurl");
@@ -204,6 +205,7 @@ R http_request(const HttpRequest& req) {
   curl_easy_getinfo(curl, CURLINFO_SSL_VERIFYRESULT, &verify_result);
   curl_slist_free_all(headers);
   curl_easy_cleanup(curl);
+  if (rc != CURLE_OK && kind) *kind = kind_of(rc, sink.overflow);
   if (rc != CURLE_OK)
     return R::failure(describe(rc, errbuf, req.url, sink.overflow, req.max_response_bytes, verify_result));
   return resp;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "base/web_url.hpp"
 
 namespace bbsot {
 
@@ -41,12 +42,9 @@ struct HttpResponse {
 // Fails (one line, no secrets) on DNS/connect/TLS errors, timeouts, oversized bodies,
 // refused plain-http URLs and a credential outside its scope; an HTTP error status is a
 // successful call.
-[[nodiscard]] Expected<HttpResponse> http_request(const HttpRequest& req);
-
-// True for an http:// URL whose host is this machine (127.0.0.0/8, [::1], localhost).
-bool loopback_http(const std::string& url);
-
-// Why bbsot will not send to this URL (it must be https, or http to loopback), or "".
-std::string endpoint_url_problem(const std::string& url);
+// What kind of failure a failed call was, for callers that treat them differently (the
+// deliverer retries timeouts and broken connections, parks TLS failures).
+enum class HttpFailure { None, Timeout, Connect, Tls, Broken, TooLarge, Refused, Other };
+[[nodiscard]] Expected<HttpResponse> http_request(const HttpRequest& req, HttpFailure* kind = nullptr);
 
 }  // namespace bbsot

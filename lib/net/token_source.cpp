@@ -1,5 +1,6 @@
 #include "net/token_source.hpp"
 
+#include "base/hardening.hpp"
 #include "base/clock.hpp"
 #include "base/file_lock.hpp"
 #include "base/files.hpp"
@@ -54,7 +55,7 @@ R fetch(const Account& a, const UserConfig& cfg, const std::optional<CachedToken
 
 R obtain_token(const Account& a, const UserConfig& cfg, bool force) {
   const std::string path = token_cache_path(a);
-  auto dir = ensure_dir(user_cache_dir(), 0700);
+  auto dir = ensure_private_dir(user_cache_dir(), "the token cache directory");
   if (!dir) return R::failure(dir.error());
   // Waiters give up a little after the holder's own request would have timed out.
   auto lock = FileLock::acquire(token_lock_path(a), cfg.connect_timeout_ms + cfg.timeout_ms + 5000);

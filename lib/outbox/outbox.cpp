@@ -9,14 +9,16 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
 #include "base/atomic_file.hpp"
+#include "base/file_lock.hpp"
 #include "base/files.hpp"
+#include "base/hardening.hpp"
 
 namespace bbsot {
 
@@ -24,22 +26,25 @@ using nlohmann::json;
 
 const char* to_string(RecordState s) {
   switch (s) {
-    case RecordState::Pending:
-      return "pending";
-    case RecordState::Ready:
-      return "ready";
-    case RecordState::Sent:
-      return "sent";
+    case RecordState::Pending: return "pending";
+    case RecordState::Ready: return "ready";
+    case RecordState::Sent: return "sent";
+    case RecordState::Rejected: return "rejected";
+    case RecordState::Unconfirmed: return "unconfirmed";
   }
   return "pending";
 }
 
 namespace {
 
+constexpr int kLockTimeoutMs = 30000;
+
 std::optional<RecordState> state_from(const std::string& s) {
   if (s == "pending") return RecordState::Pending;
   if (s == "ready") return RecordState::Ready;
   if (s == "sent") return RecordState::Sent;
+  if (s == "rejected") return RecordState::Rejected;
+  if (s == "unconfirmed") return RecordState::Unconfirmed;
   return std::nullopt;
 }
 
@@ -68,7 +73,7 @@ CommitInfo commit_from(const json& j) {
   return c;
 }
 
-RefChange change_from(const json& j, const json& table) {
+RefChange change_from(const json& j, const json& table, int version) {
   RefChange r;
   r.ref = j.at("ref").get<std::string>();
   r.is_tag = j.value("is_tag", false);
@@ -80,19 +85,27 @@ RefChange change_from(const json& j, const json& table) {
   r.closed = j.value("closed", false);
   r.forced = j.value("forced", false);
   r.truncated = j.value("truncated", false);
-  r.confirmed = j.value("confirmed", false);
+  // Format 1 called it `confirmed`: a tracking ref update or the remote proved it.
+  r.landed = version >= 2 ? j.value("landed", false) : j.value("confirmed", false);
+  r.old_unknown = j.value("old_unknown", false);
+  r.tracking_before = j.value("tracking_before", "");
   for (const auto& c : j.value("commits", json::array()))
     r.commits.push_back(commit_from(c.is_string() ? table.at(c.get<std::string>()) : c));
   return r;
 }
 
-bool valid_id(const std::string& id) {
-  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
-    return std::isxdigit(static_cast<unsigned char>(c)) || c == '-';
-  });
+BitbucketType type_from(const std::string& s) {
+  if (s == "bitbucket") return BitbucketType::Cloud;
+  if (s == "bitbucket_server") return BitbucketType::Server;
+  throw std::invalid_argument("unknown destination type '" + s + "'");
 }
 
 }  // namespace
+
+bool valid_record_id(const std::string& id) {
+  return !id.empty() && id.size() <= 64 &&
+         std::all_of(id.begin(), id.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) || c == '-'; });
+}
 
 namespace {
 
@@ -220,7 +233,9 @@ void write_change(Writer& w, const RefChange& c) {
   w.flag("closed", c.closed);
   w.flag("forced", c.forced);
   w.flag("truncated", c.truncated);
-  w.flag("confirmed", c.confirmed);
+  w.flag("landed", c.landed);
+  w.flag("old_unknown", c.old_unknown);
+  w.str("tracking_before", c.tracking_before);
   w.key("commits");
   w.open('[');
   for (const auto& ci : c.commits) w.item(), put_string(w.out(), ci.hash);
@@ -234,24 +249,41 @@ void write_change(Writer& w, const RefChange& c) {
 // many refs to the same commits stays small.
 std::string record_to_json(const PushRecord& r) {
   std::string out;
-  out.reserve(512 + r.changes.size() * 300);
+  out.reserve(768 + r.changes.size() * 260);
   Writer w(out);
   w.open('{');
-  w.num("version", 1);
+  w.num("version", kRecordFormat);
   w.str("id", r.id);
   w.str("state", to_string(r.state));
   w.num("created", r.created);
+  w.num("created_ns", r.created_ns);
   w.str("remote", r.remote);
   w.str("remote_url", r.remote_url);
   w.str("git_dir", r.git_dir);
-  w.str("config_path", r.config_path);
   w.num("pusher_pid", r.pusher_pid);
+  if (r.has_destination) {
+    w.key("destination");
+    w.open('{');
+    w.str("type", to_string(r.destination.type));
+    w.str("url", r.destination.url);
+    w.str("repository", r.destination.repository);
+    w.str("hook_url", r.destination.hook_url);
+    w.close('}');
+  }
   w.str("actor_name", r.actor_name);
   w.str("actor_email", r.actor_email);
+  w.flag("analysed", r.analysed);
   w.num("attempts", r.attempts);
+  w.num("first_failure_at", r.first_failure_at);
+  w.num("last_attempt_at", r.last_attempt_at);
   w.num("next_attempt", r.next_attempt);
   w.str("last_error", r.last_error);
   w.num("sent_at", r.sent_at);
+  if (!r.split_from.empty()) {
+    w.str("split_from", r.split_from);
+    w.num("part", r.part);
+    w.num("parts", r.parts);
+  }
   w.key("commits");
   w.open('{');
   std::set<std::string_view> seen;
@@ -273,26 +305,46 @@ Expected<PushRecord> record_from_json(const std::string& text) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return R::failure("not a JSON object");
   try {
+    const int64_t version = int_field(j, "version", 1, 0, INT32_MAX);
+    if (version > kRecordFormat)
+      return R::failure("written by a newer bbsot (record format " + std::to_string(version) + "; this one reads up to " +
+                        std::to_string(kRecordFormat) + "); kept for it");
+    if (version < 1) return R::failure("record format " + std::to_string(version) + " is not one bbsot ever wrote");
     PushRecord r;
     r.id = j.at("id").get<std::string>();
-    if (!valid_id(r.id)) return R::failure("bad record id");
-    auto st = state_from(j.at("state").get<std::string>());
-    if (!st) return R::failure("unknown state");
+    if (!valid_record_id(r.id)) return R::failure("bad record id");
+    const std::string state = j.at("state").get<std::string>();
+    auto st = state_from(state);
+    if (!st) return R::failure("state '" + state.substr(0, 40) + "' is unknown to this bbsot; kept as it is");
     r.state = *st;
     r.created = int_field(j, "created", 0);
+    r.created_ns = int_field(j, "created_ns", r.created * 1000000000);
     r.remote = j.value("remote", "");
     r.remote_url = j.value("remote_url", "");
     r.git_dir = j.value("git_dir", "");
-    r.config_path = j.value("config_path", "");
     r.pusher_pid = int_field(j, "pusher_pid", 0, 0, INT32_MAX);
+    if (auto d = j.find("destination"); d != j.end() && d->is_object()) {
+      r.has_destination = true;
+      r.destination.type = type_from(d->at("type").get<std::string>());
+      r.destination.url = d->at("url").get<std::string>();
+      r.destination.repository = d->at("repository").get<std::string>();
+      r.destination.hook_url = d->value("hook_url", "");
+    }
     r.actor_name = j.value("actor_name", "");
     r.actor_email = j.value("actor_email", "");
+    // Format 1 worked out the commits in the pre-push hook.
+    r.analysed = version >= 2 ? j.value("analysed", false) : true;
     const json table = j.value("commits", json::object());
-    for (const auto& c : j.at("changes")) r.changes.push_back(change_from(c, table));
+    for (const auto& c : j.at("changes")) r.changes.push_back(change_from(c, table, static_cast<int>(version)));
     r.attempts = static_cast<int>(int_field(j, "attempts", 0, 0, INT32_MAX));
+    r.first_failure_at = int_field(j, "first_failure_at", 0);
+    r.last_attempt_at = int_field(j, "last_attempt_at", 0);
     r.next_attempt = int_field(j, "next_attempt", 0);
     r.last_error = j.value("last_error", "");
     r.sent_at = int_field(j, "sent_at", 0);
+    r.split_from = j.value("split_from", "");
+    r.part = static_cast<int>(int_field(j, "part", 0, 0, INT32_MAX));
+    r.parts = static_cast<int>(int_field(j, "parts", 0, 0, INT32_MAX));
     return r;
   } catch (const json::exception& e) {
     return R::failure(std::string("missing or mistyped field (") + e.what() + ")");
@@ -303,26 +355,31 @@ Expected<PushRecord> record_from_json(const std::string& text) {
 
 Outbox::Outbox(const std::string& common_dir) : dir_(join_path(common_dir, "bbsot/outbox")) {}
 
-std::string Outbox::lock_path() const { return join_path(dirname_of(dir_), "deliver.lock"); }
+std::string Outbox::lock_path() const { return join_path(dirname_of(dir_), "outbox.lock"); }
+std::string Outbox::deliver_lock_path() const { return join_path(dirname_of(dir_), "deliver.lock"); }
+std::string Outbox::linger_lock_path() const { return join_path(dirname_of(dir_), "linger.lock"); }
+std::string Outbox::path_of(const std::string& id) const { return join_path(dir_, id + ".json"); }
 
 Status Outbox::write(const PushRecord& r) {
-  if (!valid_id(r.id)) return Status::failure("refusing to write a record with a bad id");
-  auto d = ensure_dir(dir_, 0700);
-  if (!d) return d;
-  return write_file_atomic(join_path(dir_, r.id + ".json"), record_to_json(r), 0600);
+  if (!valid_record_id(r.id)) return Status::failure("refusing to write a record with a bad id");
+  if (auto d = ensure_private_dir(dirname_of(dir_), "bbsot's directory in the repository"); !d) return d;
+  if (auto d = ensure_private_dir(dir_, "the outbox"); !d) return d;
+  return write_file_atomic(path_of(r.id), record_to_json(r), 0600, true);
 }
 
 Expected<PushRecord> Outbox::read(const std::string& id) const {
-  if (!valid_id(id)) return Expected<PushRecord>::failure("'" + id + "' is not a report id");
-  auto text = read_file(join_path(dir_, id + ".json"), 4 << 20);
-  if (!text) return Expected<PushRecord>::failure("no report " + id);
+  if (!valid_record_id(id)) return Expected<PushRecord>::failure("'" + id + "' is not a report id");
+  const std::string path = path_of(id);
+  if (!path_exists(path)) return Expected<PushRecord>::failure("no report " + id);
+  auto text = read_file(path, kMaxRecordBytes, true);
+  if (!text) return Expected<PushRecord>::failure("report " + id + " is unreadable: " + text.error());
   auto r = record_from_json(*text);
   if (!r) return Expected<PushRecord>::failure("report " + id + " is unreadable: " + r.error());
   return r;
 }
 
-std::vector<PushRecord> Outbox::list(std::vector<std::string>* warnings) const {
-  std::vector<PushRecord> out;
+OutboxListing Outbox::list() const {
+  OutboxListing out;
   DIR* d = ::opendir(dir_.c_str());
   if (!d) return out;
   std::vector<std::string> names;
@@ -333,35 +390,101 @@ std::vector<PushRecord> Outbox::list(std::vector<std::string>* warnings) const {
   ::closedir(d);
   for (const auto& n : names) {
     const std::string path = join_path(dir_, n);
-    auto text = read_file(path, 4 << 20);
-    if (!text) continue;  // removed meanwhile by a deliverer
-    auto r = record_from_json(*text);
-    if (r && r->id + ".json" == n) {
-      out.push_back(std::move(*r));
-      continue;
+    auto text = read_file(path, kMaxRecordBytes, true);
+    if (!text) {
+      if (path_exists(path)) out.unreadable.push_back({path, text.error()});
+      continue;  // else removed meanwhile by a deliverer
     }
-    // Set aside, never delete: it may be the only trace of a push the integration missed.
-    const std::string corrupt = join_path(dir_, "corrupt");
-    if (ensure_dir(corrupt, 0700) && ::rename(path.c_str(), join_path(corrupt, n).c_str()) == 0) {
-      if (warnings) warnings->push_back("unreadable report " + path + " moved to " + corrupt + "/");
-    } else if (warnings) {
-      warnings->push_back("unreadable report " + path + " (could not move it aside: " + std::strerror(errno) + ")");
+    auto r = record_from_json(*text);
+    if (!r) {
+      out.unreadable.push_back({path, r.error()});
+    } else if (r->id + ".json" != n) {
+      out.unreadable.push_back({path, "its id " + r->id + " does not match its file name"});
+    } else {
+      out.records.push_back(std::move(*r));
     }
   }
-  std::sort(out.begin(), out.end(), [](const PushRecord& a, const PushRecord& b) {
-    return a.created != b.created ? a.created < b.created : a.id < b.id;
+  std::sort(out.records.begin(), out.records.end(), [](const PushRecord& a, const PushRecord& b) {
+    if (a.created != b.created) return a.created < b.created;
+    if (a.created_ns != b.created_ns) return a.created_ns < b.created_ns;
+    if (a.part != b.part) return a.part < b.part;
+    return a.id < b.id;
   });
   return out;
 }
 
-Status Outbox::remove(const std::string& id) {
-  if (!valid_id(id)) return Status::failure("'" + id + "' is not a report id");
-  if (::unlink(join_path(dir_, id + ".json").c_str()) != 0)
-    return Status::failure(errno == ENOENT ? "no report " + id
-                                           : "cannot remove report " + id + ": " + std::strerror(errno));
-  return ok_status();
+Status Outbox::update(const std::string& id, const std::function<bool(PushRecord&)>& change) {
+  auto lock = FileLock::acquire(lock_path(), kLockTimeoutMs);
+  if (!lock) return Status::failure(lock.error());
+  auto r = read(id);
+  if (!r) return Status::failure(r.error());
+  if (!change(*r)) return ok_status();
+  return write_file_atomic(path_of(id), record_to_json(*r), 0600, true);
 }
 
-std::string armed_marker_path(const std::string& git_dir) { return join_path(git_dir, "bbsot-armed"); }
+Status Outbox::replace(const std::string& id, const std::vector<PushRecord>& parts) {
+  auto lock = FileLock::acquire(lock_path(), kLockTimeoutMs);
+  if (!lock) return Status::failure(lock.error());
+  auto cur = read(id);
+  if (!cur) return Status::failure(cur.error());
+  if (cur->state != RecordState::Pending && cur->state != RecordState::Unconfirmed)
+    return Status::failure("report " + id + " is " + to_string(cur->state) + " already");
+  const PushRecord* self = nullptr;
+  for (const auto& p : parts) {
+    if (!valid_record_id(p.id)) return Status::failure("refusing to write a record with a bad id");
+    if (p.id == id) {
+      self = &p;
+      continue;
+    }
+    if (auto existing = read(p.id); existing && existing->state != RecordState::Pending) continue;
+    auto w = write_file_atomic(path_of(p.id), record_to_json(p), 0600, false);
+    if (!w) return w;
+  }
+  if (self) return write_file_atomic(path_of(id), record_to_json(*self), 0600, true);
+  if (::unlink(path_of(id).c_str()) != 0 && errno != ENOENT)
+    return Status::failure("cannot remove report " + id + ": " + std::strerror(errno));
+  return sync_directory(dir_);
+}
+
+Status Outbox::remove(const std::string& id) {
+  if (!valid_record_id(id)) return Status::failure("'" + id + "' is not a report id");
+  auto lock = FileLock::acquire(lock_path(), kLockTimeoutMs);
+  if (!lock) return Status::failure(lock.error());
+  if (::unlink(path_of(id).c_str()) != 0)
+    return Status::failure(errno == ENOENT ? "no report " + id : "cannot remove report " + id + ": " + std::strerror(errno));
+  return sync_directory(dir_);
+}
+
+Status Outbox::add_notice(const std::string& line) {
+  if (auto d = ensure_private_dir(dirname_of(dir_), "bbsot's directory in the repository"); !d) return d;
+  auto lock = FileLock::acquire(lock_path(), kLockTimeoutMs);
+  if (!lock) return Status::failure(lock.error());
+  const std::string path = join_path(dirname_of(dir_), "notices");
+  auto existing = read_file(path, 1 << 16, true);
+  const std::string text = existing ? *existing : std::string();
+  std::string one = line;
+  std::replace(one.begin(), one.end(), '\n', ' ');
+  if (("\n" + text).find("\n" + one + "\n") != std::string::npos) return ok_status();
+  if (text.size() > 32 * 1024) return ok_status();  // enough to tell; the rest is in report list
+  return write_file_atomic(path, text + one + "\n", 0600);
+}
+
+std::vector<std::string> Outbox::take_notices() {
+  const std::string path = join_path(dirname_of(dir_), "notices");
+  std::vector<std::string> out;
+  if (!path_exists(path)) return out;  // the usual case: one stat
+  auto lock = FileLock::acquire(lock_path(), kLockTimeoutMs);
+  if (!lock) return out;
+  auto text = read_file(path, 1 << 16, true);
+  if (!text) return out;
+  size_t pos = 0;
+  while (pos < text->size()) {
+    const size_t end = std::min(text->find('\n', pos), text->size());
+    if (end > pos) out.push_back(text->substr(pos, end - pos));
+    pos = end + 1;
+  }
+  ::unlink(path.c_str());
+  return out;
+}
 
 }  // namespace bbsot

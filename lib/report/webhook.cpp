@@ -10,6 +10,8 @@
 #include <openssl/hmac.h>
 
 #include "base/text.hpp"
+#include "guard/plan.hpp"
+#include "outbox/limits.hpp"
 
 namespace bbsot {
 namespace {
@@ -18,23 +20,17 @@ namespace {
 using json = nlohmann::ordered_json;
 
 constexpr const char* kZeroHash = "0000000000000000000000000000000000000000";
-constexpr size_t kMaxCommits = 5;         // Bitbucket lists at most 5 commits per push
+constexpr size_t kMaxCommits = kMaxCommitsPerChange;  // Bitbucket lists at most 5 commits per push
 constexpr size_t kServerDisplayLen = 11;  // Server's default abbreviated commit id
 
 // "owner/repo" -> {"owner", "repo"}; no slash: {"", whole}.
-std::pair<std::string, std::string> split_repository(const std::string& full) {
+std::pair<std::string, std::string> owner_and_slug(const std::string& full) {
   auto pos = full.find('/');
   if (pos == std::string::npos) return {"", full};
   return {full.substr(0, pos), full.substr(pos + 1)};
 }
 
-std::string short_ref_name(const RefChange& c) {
-  for (const char* prefix : {"refs/heads/", "refs/tags/"}) {
-    std::string p = prefix;
-    if (c.ref.rfind(p, 0) == 0) return c.ref.substr(p.size());
-  }
-  return c.ref;
-}
+std::string short_ref_name(const RefChange& c) { return bbsot::short_ref_name(c.ref); }
 
 json href(const std::string& url) { return json{{"href", url}}; }
 
@@ -47,12 +43,12 @@ struct CloudLinks {
 
 // API links are only written for bitbucket.org, whose API host is known; for any other
 // configured URL (a test double) they are left out rather than guessed.
-CloudLinks cloud_links(const RepoConfig& cfg, const WebhookContext& ctx) {
+CloudLinks cloud_links(const Destination& dest, const WebhookContext& ctx) {
   CloudLinks l;
   l.html = strip_trailing_slashes(ctx.repo_html_url);
-  const std::string& url = cfg.integration.url;
+  const std::string& url = dest.url;
   if (url.empty() || strip_trailing_slashes(ascii_lower(url)) == kCloudUrl) {
-    l.api = "https://api.bitbucket.org/2.0/repositories/" + cfg.integration.repository;
+    l.api = "https://api.bitbucket.org/2.0/repositories/" + dest.repository;
   }
   return l;
 }
@@ -78,7 +74,7 @@ json cloud_commit(const CloudLinks& l, const CommitInfo& c) {
               {"hash", c.hash},
               {"date", cloud_date(c.date)},
               {"author", cloud_author(c)},
-              {"message", c.message},
+              {"message", truncate_text(c.message, kMaxMessageBytes)},
               {"parents", parents},
               {"links", cloud_commit_links(l, c.hash)}};
 }
@@ -171,13 +167,13 @@ void merge(json& into, const json& from) {
 
 // uuid, is_private, owner, workspace and project only when Bitbucket's API gave them
 // (WebhookContext::identity). Always left out: website, avatar link.
-json cloud_repository(const RepoConfig& cfg, const CloudLinks& l, const WebhookContext& ctx) {
+json cloud_repository(const Destination& dest, const CloudLinks& l, const WebhookContext& ctx) {
   json links = json::object();
   if (!l.api.empty()) links["self"] = href(l.api);
   links["html"] = href(l.html);
   json j{{"type", "repository"},
-         {"full_name", cfg.integration.repository},
-         {"name", split_repository(cfg.integration.repository).second},
+         {"full_name", dest.repository},
+         {"name", owner_and_slug(dest.repository).second},
          {"scm", "git"},
          {"links", links}};
   merge(j, ctx.identity.repository);
@@ -187,17 +183,18 @@ json cloud_repository(const RepoConfig& cfg, const CloudLinks& l, const WebhookC
 // uuid, account_id, nickname (and Bitbucket's display_name) only when the API named the
 // pusher's account; links always left out.
 json cloud_actor(const PushRecord& r, const WebhookContext& ctx) {
-  json j{{"type", "user"}, {"display_name", r.actor_name}};
+  json j{{"type", "user"}};
+  if (!r.actor_name.empty()) j["display_name"] = r.actor_name;  // unknown values are left out, never ""
   merge(j, ctx.identity.actor);
   return j;
 }
 
-json cloud_body(const PushRecord& r, const RepoConfig& cfg, const WebhookContext& ctx) {
-  CloudLinks l = cloud_links(cfg, ctx);
+json cloud_body(const PushRecord& r, const Destination& dest, const WebhookContext& ctx) {
+  CloudLinks l = cloud_links(dest, ctx);
   json changes = json::array();
   for (const auto& c : r.changes) changes.push_back(cloud_change(l, c));
   return json{{"actor", cloud_actor(r, ctx)},
-              {"repository", cloud_repository(cfg, l, ctx)},
+              {"repository", cloud_repository(dest, l, ctx)},
               {"push", json{{"changes", changes}}}};
 }
 
@@ -223,7 +220,7 @@ json server_commit(const CommitInfo& c) {
   json j = server_commit_ref(c.hash);
   j["author"] = author;
   j["authorTimestamp"] = c.date * 1000;
-  j["message"] = trim_trailing_newlines(c.message);
+  j["message"] = trim_trailing_newlines(truncate_text(c.message, kMaxMessageBytes));
   j["parents"] = parents;
   return j;
 }
@@ -271,11 +268,11 @@ void copy_if(const json& api, json& to, const char* key) {
   if (api.contains(key)) to[key] = api[key];
 }
 
-json server_project(const RepoConfig& cfg, const std::string& project, const json& api) {
+json server_project(const Destination& dest, const std::string& project, const json& api) {
   json proj{{"key", ascii_upper(project)}};
   for (const char* k : {"id", "name", "description", "public"}) copy_if(api, proj, k);
   proj["type"] = "NORMAL";
-  std::string base = strip_trailing_slashes(cfg.integration.url);
+  std::string base = strip_trailing_slashes(dest.url);
   if (!base.empty()) {
     proj["links"] = json{{"self", json::array({href(base + "/projects/" + ascii_upper(project))})}};
   }
@@ -288,8 +285,8 @@ json server_project(const RepoConfig& cfg, const std::string& project, const jso
 // settings). `forkable` is Bitbucket's default for a new repository. `slug` is the
 // configured repository part, lower-cased; the display name Bitbucket holds may differ,
 // so `name` is that part as written.
-json server_repository(const RepoConfig& cfg, const WebhookContext& ctx) {
-  auto [project, repo] = split_repository(cfg.integration.repository);
+json server_repository(const Destination& dest, const WebhookContext& ctx) {
+  auto [project, repo] = owner_and_slug(dest.repository);
   const json& api = ctx.identity.repository;
   json links = json::object();
   std::string html = strip_trailing_slashes(ctx.repo_html_url);
@@ -301,7 +298,7 @@ json server_repository(const RepoConfig& cfg, const WebhookContext& ctx) {
   j["state"] = "AVAILABLE";
   j["statusMessage"] = "Available";
   j["forkable"] = true;
-  j["project"] = server_project(cfg, project, api.contains("project") ? api["project"] : json::object());
+  j["project"] = server_project(dest, project, api.contains("project") ? api["project"] : json::object());
   copy_if(api, j, "public");
   if (!links.empty()) j["links"] = links;
   return j;
@@ -326,13 +323,13 @@ void add_server_commits(const PushRecord& r, json& body) {
   if (to_commit) body["toCommit"] = server_commit(*to_commit);
 }
 
-json server_body(const PushRecord& r, const RepoConfig& cfg, const WebhookContext& ctx) {
+json server_body(const PushRecord& r, const Destination& dest, const WebhookContext& ctx) {
   json changes = json::array();
   for (const auto& c : r.changes) changes.push_back(server_change(c));
   json body{{"eventKey", webhook_event_key(BitbucketType::Server)},
             {"date", server_date(ctx.now, local_utc_offset_minutes(ctx.now))},
             {"actor", server_actor(r, ctx)},
-            {"repository", server_repository(cfg, ctx)},
+            {"repository", server_repository(dest, ctx)},
             {"changes", changes}};
   add_server_commits(r, body);
   return body;
@@ -389,12 +386,21 @@ std::string hmac_sha256_hex(const std::string& key, const std::string& data) {
   return out;
 }
 
-WebhookRequest build_webhook(const PushRecord& r, const RepoConfig& cfg, const WebhookContext& ctx, int attempt,
+size_t change_body_bytes(const PushRecord& r, const Destination& dest, const WebhookContext& ctx, const RefChange& c) {
+  (void)r;
+  if (dest.type == BitbucketType::Cloud) return cloud_change(cloud_links(dest, ctx), c).dump(-1, ' ', false, json::error_handler_t::replace).size() + 1;
+  size_t n = server_change(c).dump().size() + 1;
+  // Server lists up to five commits once for the whole body (add_server_commits).
+  for (size_t i = 0; i < c.commits.size() && i < kMaxCommits; ++i) n += server_commit(c.commits[i]).dump(-1, ' ', false, json::error_handler_t::replace).size() + 1;
+  return n;
+}
+
+WebhookRequest build_webhook(const PushRecord& r, const Destination& dest, const WebhookContext& ctx, int attempt,
                              const std::string& secret) {
-  bool cloud = cfg.integration.type == BitbucketType::Cloud;
+  bool cloud = dest.type == BitbucketType::Cloud;
   WebhookRequest req;
   // Invalid UTF-8 in a commit message (git allows any bytes) is replaced, not fatal.
-  json body = cloud ? cloud_body(r, cfg, ctx) : server_body(r, cfg, ctx);
+  json body = cloud ? cloud_body(r, dest, ctx) : server_body(r, dest, ctx);
   req.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   auto& h = req.headers;
   if (cloud) {

@@ -15,7 +15,7 @@
 
 #include "api/identity.hpp"
 #include "config/config.hpp"
-#include "outbox/outbox.hpp"
+#include "outbox/push_record.hpp"
 
 namespace bbsot {
 
@@ -40,8 +40,13 @@ struct WebhookRequest {
 // Content-Type, User-Agent, X-Event-Key, X-Request-UUID, X-Attempt-Number; Server:
 // Content-Type, X-Event-Key, X-Request-Id. The request id is `r.id` on every attempt.
 // With a non-empty `secret`, also X-Hub-Signature: sha256=<hex HMAC-SHA256 of the body>.
-WebhookRequest build_webhook(const PushRecord& r, const RepoConfig& cfg, const WebhookContext& ctx, int attempt,
+WebhookRequest build_webhook(const PushRecord& r, const Destination& dest, const WebhookContext& ctx, int attempt,
                              const std::string& secret);
+
+// How many bytes `c` adds to a body built for `dest` (its change object, and for Server
+// its commits): what splitting a large push into reports of at most kMaxBodyBytes sums.
+[[nodiscard]] size_t change_body_bytes(const PushRecord& r, const Destination& dest, const WebhookContext& ctx,
+                                       const RefChange& c);
 
 // Lower-case hex HMAC-SHA256 (OpenSSL).
 std::string hmac_sha256_hex(const std::string& key, const std::string& data);

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/hardening.hpp"
 #include "base/atomic_file.hpp"
 #include "base/file_lock.hpp"
 #include "base/files.hpp"
@@ -31,7 +32,10 @@ std::string token_cache_path(const Account& a) { return account_stem(a) + ".json
 std::string token_lock_path(const Account& a) { return account_stem(a) + ".lock"; }
 
 std::optional<CachedToken> read_cached_token(const std::string& path) {
-  auto text = read_file(path, 1 << 16);
+  // A cache directory that is not privately ours (a symlink, another owner, writable by
+  // others) is a miss here; bbsot-token then refuses it with the reason.
+  if (!check_private_path(dirname_of(path), "the token cache directory", false, true)) return std::nullopt;
+  auto text = read_file(path, 1 << 16, true);
   if (!text) return std::nullopt;
   auto j = nlohmann::json::parse(*text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return std::nullopt;
@@ -57,7 +61,7 @@ std::optional<CachedToken> read_cached_token(const std::string& path) {
 }
 
 Status write_cached_token(const std::string& path, const CachedToken& t) {
-  auto dir = ensure_dir(dirname_of(path), 0700);
+  auto dir = ensure_private_dir(dirname_of(path), "the token cache directory");
   if (!dir) return dir;
   nlohmann::json j = {{"account", t.account_url}, {"access_token", t.access_token}, {"refresh_token", t.refresh_token},
                       {"scopes", t.scopes},       {"expires_at", t.expires_at},     {"obtained_at", t.obtained_at}};

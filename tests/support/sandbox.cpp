@@ -409,6 +409,9 @@ Env e2e_env(const std::string& home, const std::string& path_prefix) {
        {"BBSOT_ALLOW_MIRROR_PUSH", "BBSOT_QUIET", "BBSOT_LIBEXEC_DIR", "BBSOT_CONFIG", "BBSOT_TRACE", "GIT_COMMON_DIR",
         "GIT_INDEX_FILE", "GIT_CONFIG_PARAMETERS", "GIT_SSL_CAINFO", "NO_COLOR", "XDG_CACHE_HOME"})
     env[v] = "";
+  // A detached deliverer that failed would otherwise stay up to 30 minutes, retrying;
+  // the tests that are about lingering set their own value.
+  env["BBSOT_LINGER_SECONDS"] = "0";
   write_file(home + "/.gitconfig",
              "[user]\n\tname = Alice Example\n\temail = alice@example.com\n[init]\n\tdefaultBranch = main\n"
              "[advice]\n\tdetachedHead = false\n");

@@ -214,10 +214,10 @@ TEST_F(ApiCache, EntriesAreKeptSideBySideAndDamageIsAMiss) {
 // so the next delivery does not try again at once. (127.0.0.1:1: nothing listens.)
 TEST_F(ApiCache, UnreachableApiIsLeftOutAndTheFailureCached) {
   setenv("XDG_CACHE_HOME", (dir_ + "/cache").c_str(), 1);
-  RepoConfig repo;
-  repo.integration.type = BitbucketType::Server;
-  repo.integration.url = "https://bb.example.com";
-  repo.integration.repository = "SHOP/web";
+  Destination repo;
+  repo.type = BitbucketType::Server;
+  repo.url = "https://bb.example.com";
+  repo.repository = "SHOP/web";
   UserConfig user;
   Account a;
   a.type = BitbucketType::Server;
@@ -240,8 +240,8 @@ TEST_F(ApiCache, UnreachableApiIsLeftOutAndTheFailureCached) {
 }
 
 TEST(BitbucketApiLookup, NoAccountNoLookup) {
-  RepoConfig repo;
-  repo.integration.repository = "acme/shop";
+  Destination repo;
+  repo.repository = "acme/shop";
   EXPECT_TRUE(lookup_identity(PushRecord{}, repo, UserConfig{}, nullptr).empty());
 }
 

@@ -79,10 +79,9 @@ TEST(Config, ExactMessages) {
 
 TEST(Config, LiteralSecretInRepoFileRefused) {
   std::string err = repo_error(std::string(kRepo) + "report:\n  secret: hunter2\n");
-  EXPECT_EQ(err,
-            ".bbsot.yml:6:11: key 'report.secret': a secret value must not be written in a committed file\n"
-            "hint: use secret_command: <command that prints it> or secret_env: <environment variable>; keep the "
-            "value out of the repository");
+  EXPECT_EQ(err.substr(0, err.find('\n')),
+            ".bbsot.yml:6:11: key 'report.secret': a secret value must not be written in a committed file");
+  EXPECT_NE(err.find("belongs in your own config"), std::string::npos) << err;
   EXPECT_EQ(err.find("hunter2"), std::string::npos);
   EXPECT_NE(repo_error("integration:\n  repository: a/b\n  secret: x\n").find("secrets do not belong"),
             std::string::npos);
@@ -124,14 +123,59 @@ TEST(Config, UserFileReadableByOthersRefused) {
     load_user_config(path);
     FAIL() << "expected a refusal";
   } catch (const ConfigError& e) {
-    EXPECT_EQ(std::string(e.what()), path +
-                                         ": readable or writable by group or others (mode 0644); it may hold "
+    EXPECT_EQ(std::string(e.what()), "the bbsot config file " + path +
+                                         " is readable or writable by group or others (mode 0644); it may hold "
                                          "secrets, so bbsot refuses to use it");
     EXPECT_EQ(e.hints().at(0), "run: chmod 600 " + path);
   }
   ::chmod(path.c_str(), 0600);
   EXPECT_TRUE(load_user_config(path).accounts.empty());
   EXPECT_TRUE(load_user_config(std::string(dir) + "/absent.yml").accounts.empty());
+  ::unlink(path.c_str());
+  ::rmdir(dir);
+}
+
+// A committed file may name no secret reference: an earlier bbsot read report.secret_env
+// and report.secret_command from it (and ran the command). They are kept aside, never
+// resolved, and refused with the way out.
+TEST(Config, SecretReferencesInRepoFileAreKeptAsideAndRefused) {
+  for (const char* key : {"secret_command: id > PWNED; echo s3cret", "secret_env: BBSOT_REPORT_SECRET"}) {
+    RepoConfig cfg = parse_repo_config(std::string(kRepo) + "report:\n  " + key + "\n", ".bbsot.yml");
+    EXPECT_FALSE(cfg.report.legacy_secret.empty()) << key;
+    EXPECT_TRUE(cfg.report.legacy_where.starts_with(".bbsot.yml:6:")) << cfg.report.legacy_where;
+    try {
+      refuse_legacy_secret(cfg);
+      FAIL() << "expected a refusal for " << key;
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find("a committed file cannot name a secret"), std::string::npos) << e.what();
+      EXPECT_NE(e.hints().at(0).find("git bbsot init"), std::string::npos);
+    }
+  }
+  // In the user's own file, keyed by hook URL.
+  UserConfig u = parse_user_config(
+      "reports:\n  - hook_url: HTTPS://Hooks.Example.NET:443/x/./y\n    secret_env: WEBHOOK_SECRET\n", "config.yml");
+  const ReportSecret* r = report_secret_for(u, "https://hooks.example.net/x/y");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->secret.env, "WEBHOOK_SECRET");
+  EXPECT_EQ(report_secret_for(u, "https://hooks.example.net/x/z"), nullptr);
+  EXPECT_NE(user_error("reports:\n  - hook_url: https://h/x\n").find("needs one of secret"), std::string::npos);
+}
+
+TEST(Config, UserFileMustBeTheUsersOwnInAPrivateDirectory) {
+  char dir[] = "/tmp/bbsot-cfgdir-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string path = std::string(dir) + "/config.yml";
+  ASSERT_TRUE(write_file_atomic(path, "accounts: []\n", 0600).ok());
+  ::chmod(dir, 0777);
+  try {
+    load_user_config(path);
+    FAIL() << "expected a refusal of a world-writable directory";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("writable by group or others"), std::string::npos) << e.what();
+    EXPECT_EQ(e.hints().at(0), std::string("run: chmod go-w ") + dir);
+  }
+  ::chmod(dir, 0700);
+  EXPECT_TRUE(load_user_config(path).accounts.empty());
   ::unlink(path.c_str());
   ::rmdir(dir);
 }

@@ -77,19 +77,19 @@ PushRecord record(std::vector<RefChange> changes) {
   return r;
 }
 
-RepoConfig cloud_cfg() {
-  RepoConfig cfg;
-  cfg.integration.type = BitbucketType::Cloud;
-  cfg.integration.repository = "acme/shop";
-  cfg.integration.url = "https://bitbucket.org";
+Destination cloud_cfg() {
+  Destination cfg;
+  cfg.type = BitbucketType::Cloud;
+  cfg.repository = "acme/shop";
+  cfg.url = "https://bitbucket.org";
   return cfg;
 }
 
-RepoConfig server_cfg() {
-  RepoConfig cfg;
-  cfg.integration.type = BitbucketType::Server;
-  cfg.integration.repository = "shop/Web";
-  cfg.integration.url = "https://bb.example.com";
+Destination server_cfg() {
+  Destination cfg;
+  cfg.type = BitbucketType::Server;
+  cfg.repository = "shop/Web";
+  cfg.url = "https://bb.example.com";
   return cfg;
 }
 
@@ -361,8 +361,8 @@ TEST(WebhookCloud, RefNamesAreEscapedInLinks) {
 }
 
 TEST(WebhookCloud, NoApiLinksForAnUnknownHost) {
-  RepoConfig cfg = cloud_cfg();
-  cfg.integration.url = "http://127.0.0.1:8123";
+  Destination cfg = cloud_cfg();
+  cfg.url = "http://127.0.0.1:8123";
   WebhookContext ctx{"http://127.0.0.1:8123/acme/shop", "", kNow, {}};
   RefChange c = branch("main", kA, kB);
   json b = json::parse(build_webhook(record({c}), cfg, ctx, 1, "").body);

@@ -1,8 +1,8 @@
 // describe_change: the pre-push line that says what the integration will do with a ref
-// update must follow the configured options (DESIGN.md "The integration model").
+// update must follow the configured options (docs/DESIGN.md "The integration model").
 #include <gtest/gtest.h>
 
-#include "history/push_analysis.hpp"
+#include "guard/plan.hpp"
 
 namespace bbsot {
 namespace {
@@ -67,6 +67,26 @@ TEST(DescribeChange, FetchBranchesOffMirrorsOnlyTheDefaultBranch) {
     EXPECT_EQ(describe_change(c, options(false, false)),
               "topic: not mirrored by the integration (fetch_branches is off)");
   EXPECT_TRUE(has(describe_change(branch("main"), options(false, false)), "rebuild its environment"));
+}
+
+// git leaves a non-fast-forward ref out of the hook's input when it knows the remote's
+// tip; when it does not, the input is the same with or without --force, so the line must
+// not claim either.
+TEST(DescribeChange, UpdateOverUnknownTipSaysWhatGitWillDo) {
+  RefChange c = branch("main");
+  c.old_unknown = true;
+  EXPECT_EQ(describe_change(c, options(true, true)),
+            "main: the remote has commits you do not have; git rejects this push unless forced (fetch first); if "
+            "forced, the integration rebuilds the environment");
+  EXPECT_EQ(describe_change(branch("main"), options(true, true)),
+            "main: updated; the integration will rebuild its environment");
+}
+
+TEST(DescribeChange, TagsChangeNoEnvironment) {
+  RefChange t = created("v1");
+  t.ref = "refs/tags/v1";
+  t.is_tag = true;
+  EXPECT_EQ(describe_change(t, options(true, true)), "tag v1 pushed: no environment changes");
 }
 
 }  // namespace
