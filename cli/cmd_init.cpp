@@ -310,7 +310,11 @@ InitPlan make_plan(const ParsedArgs& p) {
   RepoConfig& cfg = plan.cfg;
   if (plan.existed) {
     cfg = load_repo_config(plan.cfg_path);
-    plan.cfg_before = read_file(plan.cfg_path, 1 << 20).value();
+    // Compared as bbsot writes it, so a teammate's init does not rewrite the team's file
+    // only because its layout differs.
+    plan.cfg_before = repo_config_yaml(cfg);
+    // A secret reference of an earlier bbsot is not in that rendering: the file changes.
+    if (!cfg.report.legacy_secret.empty()) plan.cfg_before += "# report secret reference\n";
   }
   const std::string file_hook_url = cfg.integration.hook_url;
   apply_flags(cfg, p);

@@ -11,6 +11,7 @@ const std::vector<Command>& commands() {
       {"uninstall", "remove bbsot's hooks and credential helper entries", cmd_uninstall},
       {"status", "per branch: what the integration will do; reports waiting", cmd_status},
       {"doctor", "check the set-up, one line per check with the fix", cmd_doctor},
+      {"approve", "accept a hook URL or guard change the team's .bbsot.yml asks for", cmd_approve},
       {"sync", "merge the parent into a branch locally and push it to Bitbucket", cmd_sync},
       {"demo", "run a sandbox walk-through: no account, no network", cmd_demo},
       {"token", "show the account and token bbsot uses for a URL", cmd_token},

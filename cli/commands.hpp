@@ -30,5 +30,6 @@ int cmd_status(const Args& args);
 int cmd_doctor(const Args& args);
 int cmd_sync(const Args& args);
 int cmd_demo(const Args& args);
+int cmd_approve(const Args& args);
 
 }  // namespace bbsot

@@ -3,10 +3,12 @@
 #include <exception>
 #include <string>
 
+#include "base/hardening.hpp"
 #include "base/error.hpp"
 #include "cli/commands.hpp"
 
 int main(int argc, char** argv) {
+  bbsot::disable_core_dumps();  // it may hold a consumer secret, a token or a report secret
   using namespace bbsot;
   std::string name = argc > 1 ? argv[1] : "help";
   if (name == "--help" || name == "-h") name = "help";

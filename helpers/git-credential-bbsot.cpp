@@ -7,6 +7,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "base/hardening.hpp"
 #include "base/clock.hpp"
 #include "base/files.hpp"
 #include "base/trace.hpp"
@@ -93,6 +94,7 @@ int run(const std::string& op) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bbsot::disable_core_dumps();  // it may hold a consumer secret, a token or a report secret
   if (argc != 2) {
     std::cerr << kUsage;
     return kExitUsage;

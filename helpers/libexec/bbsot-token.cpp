@@ -4,6 +4,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "base/hardening.hpp"
 #include "base/files.hpp"
 #include "bitbucket/credential_protocol.hpp"
 #include "config/config.hpp"
@@ -32,6 +33,7 @@ int fill(const std::string& url) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bbsot::disable_core_dumps();  // it may hold a consumer secret, a token or a report secret
   if (argc != 3 || std::strcmp(argv[1], "fill") != 0) {
     std::cerr << "usage: bbsot-token fill ACCOUNT_URL   (run by git-credential-bbsot)\n";
     return kExitUsage;

@@ -223,7 +223,9 @@ int check_unrecorded(const GitDirs& dirs, const std::string& remote, const std::
                   "; this clone was never set up with `git bbsot init`, so this push is not checked");
     return -1;
   }
-  cfg.remotes.source.clear();  // a name in a committed file never makes a remote the source
+  // The file's remote names count here as they did before bbsot 0.2 (a clone it set up
+  // has Bitbucket URLs, recognised anyway): what is recorded waits for `git bbsot init`,
+  // which shows and approves the destination before anything is sent.
   const RemoteRole role = classify_remote(remote, url, cfg);
   if (role == RemoteRole::Mirror && cfg.integration.fetch_branches) {
     if (env_flag("BBSOT_ALLOW_MIRROR_PUSH")) {

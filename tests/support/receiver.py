@@ -7,7 +7,11 @@ Each request answered 200 is appended to --log as one JSON line
 exactly the deliveries a sender may consider done. With --state-dir, every request
 (whatever the mode) is also appended to <state-dir>/attempts.log as {"path","mode"}, and
 <state-dir>/mode (re-read per request) injects failures: ok | 500 | slow (sleep 30 s,
-then 200 without logging) | close (drop the connection without answering).
+then 200 without logging) | hang (accept, read the request, never answer) | close (drop
+the connection without answering) | any other HTTP status NNN (answered with that status
+and a one-line body; 3xx with a Location header).
+Like a real integration endpoint, a POST without X-Event-Key is not an event: it is
+answered 400 and not logged as a delivery (bbsot doctor probes the endpoint this way).
 <state-dir>/date_offset (seconds, re-read per request) shifts the Date header sent, to play
 a server whose clock is ahead (positive) or behind (negative) this machine's.
 """
@@ -68,6 +72,23 @@ class Handler(doubles.Handler):
             return
         if mode == "500":
             self.reply(500, "error")
+            return
+        if mode == "hang":
+            # Accept and never answer; the sender's timeout must end it.
+            time.sleep(3600)
+            return
+        if mode.isdigit() and mode != "200":
+            status = int(mode)
+            if 300 <= status < 400:
+                self.send_response(status)
+                self.send_header("Location", "https://elsewhere.example/hook")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.reply(status, "status %d from the receiver double" % status)
+            return
+        if "X-Event-Key" not in self.headers:
+            self.reply(400, "not a webhook event (no X-Event-Key)")
             return
         if mode == "slow":
             time.sleep(SLOW_SECONDS)
