@@ -41,9 +41,10 @@ RepoContext open_repo_context(const std::string& command, bool need_state) {
   return ctx;
 }
 
+// The outbox's one-time notices (a report rejected, ...) are the next push's to show:
+// commands list the records themselves.
 void show_notices(const RepoContext& ctx) {
   for (const auto& n : ctx.team_notes) std::cerr << "bbsot: " << n << "\n";
-  for (const auto& n : Outbox(ctx.common_dir).take_notices()) std::cerr << "bbsot: " << n << "\n";
 }
 
 }  // namespace bbsot

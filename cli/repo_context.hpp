@@ -24,7 +24,7 @@ struct RepoContext {
 // clone has no readable record, with the command that sets it up.
 [[nodiscard]] RepoContext open_repo_context(const std::string& command, bool need_state);
 
-// The notices waiting for the user (reports rejected, ...), printed once to stderr.
+// What following the team's file changed just now, printed to stderr.
 void show_notices(const RepoContext& ctx);
 
 }  // namespace bbsot
