@@ -194,7 +194,7 @@ int run_pre_push(const std::string& hooks_dir, const std::vector<std::string>& a
     print_warning(std::string("bbsot: pre-push check failed: ") + e.what() + "; the push goes on");
   }
   if (rc >= 0) return rc;
-  return run_chained_hook(hooks_dir, "pre-push", args, stdin_data);
+  return run_chained_pre_push(hooks_dir, args, stdin_data);  // hooks_dir: the started-as path (pre_push.hpp)
 }
 
 }  // namespace bbsot
