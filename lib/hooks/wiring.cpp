@@ -725,10 +725,17 @@ class Planner {
     } else {
       const std::string text = text_of(local).value_or("");
       const std::string name = c_.show(local);
+      if (is_bbsot_created_local_config(text)) plan_exclude();
+      const auto ours = local_config_removed(text);
       if (!has_rc_line(text, rc, local)) {
         const bool yaml = local.ends_with(".yml") || local.ends_with(".yaml");
         auto tracked = git_run({"ls-files", "--error-unmatch", "--", local}, c_.work);
-        if (tracked && tracked->exit_code == 0) {
+        if (ours.changed) {  // bbsot's own line, naming another rc script (the clone moved)
+          add(step_of(kPrePushCheck, "pointed the rc line bbsot wrote in " + name + " at " + rc.yaml, true,
+                      {op_write(local, ours.remove_file ? local_config_created(rc) : local_config_added(ours.text, rc),
+                                mode_of(local))}),
+              name + "'s rc line names another rc script than " + c_.show(c_.rc_script));
+        } else if (tracked && tracked->exit_code == 0) {
           problem(name + " is tracked; bbsot adds its rc line only to an untracked lefthook-local file",
                   {"git rm --cached " + name + " (and list it in .gitignore), then run: git bbsot init"});
         } else if (!yaml) {
@@ -780,10 +787,11 @@ class Planner {
                          std::string("pre-push.bbsot-chained; add that check to lefthook.yml"));
   }
 
+  // In .git/info/exclude even when this branch's .gitignore has it: the rc script writes
+  // lefthook-local.yml into worktrees whose branches may not.
   void plan_exclude() {
-    auto r = git_run({"check-ignore", "-q", "--no-index", "--", "lefthook-local.yml"}, c_.work);
-    if (r && r->exit_code == 0) return;  // the team's .gitignore has it already
     const auto cur = text_of(c_.exclude);
+    if (cur && exclude_removed(*cur).changed) return;
     std::vector<Op> ops;
     if (!is_dir(dirname_of(c_.exclude))) ops.push_back(op_mkdir(dirname_of(c_.exclude), 0755));
     ops.push_back(op_write(c_.exclude, exclude_added(cur), cur ? mode_of(c_.exclude) : 0644));
@@ -849,7 +857,7 @@ class Planner {
     for (const auto& n : wanted) {
       const std::string path = join_path(c_.own_dir, n);
       const std::string hook = n.ends_with(kChainedSuffix) ? "pre-push" : n;
-      const std::string body = forwarder_script(c_.own_dir, join_path(c_.prev_value, hook));
+      const std::string body = forwarder_script(join_path(c_.prev_value, hook));
       const auto cur = text_of(path);
       if (cur && *cur == body && executable(path)) continue;
       if (lexists(path) && (!cur || !is_forwarder(*cur))) {
@@ -860,7 +868,7 @@ class Planner {
       written.push_back(n);
       ops.push_back(op_write(path, body, 0755));
       if (found.empty())
-        found = cur ? c_.show(path) + " forwards to another directory than core.hooksPath " + c_.prev_value
+        found = cur ? c_.show(path) + " does not forward to core.hooksPath " + c_.prev_value
                     : "the " + hook + " hook of " + c_.prev_value + " has no forwarder in " + c_.show(c_.own_dir) +
                           ": git would not run it";
     }
@@ -898,8 +906,11 @@ class Planner {
       add(step_of(kPrePushCheck,
                   std::string(cur_cfg ? "rewrote " : "wrote ") + c_.show(c_.own_config) +
                       " (core.hooksPath = " + c_.show(c_.own_dir) + ")",
-                  !cur_cfg, {op_write(c_.own_config, cfg, 0644)}),
-          cur_cfg ? "" : without);
+                  !cur_cfg || !own_config_points_at(*cur_cfg, c_.own_dir), {op_write(c_.own_config, cfg, 0644)}),
+          !cur_cfg ? without
+          : !own_config_points_at(*cur_cfg, c_.own_dir)
+              ? c_.show(c_.own_config) + " sets core.hooksPath to another directory than " + c_.show(c_.own_dir)
+              : "");
     if (!c_.include_present)
       add(step_of(kPrePushCheck,
                   "included " + c_.show(c_.own_config) + " at the end of " + c_.show(c_.git_config) +

@@ -108,6 +108,11 @@ std::string own_config_text(const std::string& own_dir, const std::string& prev)
          replace_all(replace_all(own_dir, "\\", "\\\\"), "\"", "\\\"") + "\"\n";
 }
 
+bool own_config_points_at(const std::string& text, const std::string& own_dir) {
+  const std::string full = own_config_text(own_dir, "");
+  return text.ends_with(full.substr(full.rfind("[core]\n")));
+}
+
 const std::vector<std::string> kGitHookNames = {
     "applypatch-msg",     "pre-applypatch",     "post-applypatch",       "pre-commit",       "pre-merge-commit",
     "prepare-commit-msg", "commit-msg",         "post-commit",           "pre-rebase",       "post-checkout",
@@ -116,11 +121,11 @@ const std::vector<std::string> kGitHookNames = {
     "post-rewrite",       "sendemail-validate", "fsmonitor-watchman",    "p4-changelist",    "p4-prepare-changelist",
     "p4-post-changelist", "p4-pre-submit",      "post-index-change"};
 
-std::string forwarder_script(const std::string& own_dir, const std::string& target) {
-  return std::string(kForwarderMarker) + "git runs this clone's hooks from " + own_dir +
-         "\n"
-         "# (git bbsot init made it core.hooksPath; git bbsot uninstall removes it). This one runs the\n"
-         "# same hook of the directory core.hooksPath named before, with the same arguments and stdin.\n"
+std::string forwarder_script(const std::string& target) {
+  return std::string(kForwarderMarker) +
+         "git runs this clone's hooks from its own directory (git bbsot init made\n"
+         "# it core.hooksPath; git bbsot uninstall removes it). This one runs the same hook of the\n"
+         "# directory core.hooksPath named before, with the same arguments and stdin.\n"
          "h=" +
          sh_quote(target) +
          "\n"

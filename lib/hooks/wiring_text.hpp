@@ -15,13 +15,15 @@ constexpr const char* kOwnInclude = "bbsot/config";
 std::string include_section_text();  // "[include]\n\tpath = bbsot/config\n"
 // <common>/bbsot/config: core.hooksPath = own_dir; `prev` is named in its comment.
 std::string own_config_text(const std::string& own_dir, const std::string& prev);
+// Whether such a file (perhaps for another `prev`) sets core.hooksPath to `own_dir`.
+bool own_config_points_at(const std::string& text, const std::string& own_dir);
 
 // githooks(5) as of git 2.39: the names a forwarder is made for.
 extern const std::vector<std::string> kGitHookNames;
 // A hook in bbsot's own hooks directory that execs `target` (the same hook of the previous
 // core.hooksPath, relative to the work tree top where git runs hooks, or absolute) with
 // the same arguments and stdin, by its real path (husky's `h` finds its script from $0).
-std::string forwarder_script(const std::string& own_dir, const std::string& target);
+std::string forwarder_script(const std::string& target);
 bool is_forwarder(const std::string& text);
 
 // ------------------------------------------------------------ lefthook

@@ -176,6 +176,24 @@ TEST_F(HookWiringHooksPath, GlobalDirectoryIsNotWrittenInto) {
   EXPECT_EQ(git_ok({"rev-parse", "--git-path", "hooks"}), global);
 }
 
+// The per-clone directory is named by absolute path: a clone moved elsewhere points git
+// at a directory that is gone, and git then runs no hook at all.
+TEST_F(HookWiringHooksPath, AMovedCloneIsNoticedAndPutRight) {
+  write_team_hooks(work_ + "/.githooks");
+  git_ok({"add", ".githooks"});
+  git_ok({"commit", "-q", "-m", "The team's hooks"});
+  git_ok({"config", "core.hooksPath", ".githooks"});
+  init_ok();
+  const std::string moved = tmp_.path() + "/moved";
+  fs::rename(work_, moved);
+  work_ = moved;
+  auto c = doctor_check();
+  EXPECT_TRUE(contains(c.detail, "sets core.hooksPath to another directory")) << c.detail;
+  expect_doctor_fails_and_init_fixes("moved clone");
+  expect_commit_hooks_run(work_, "After the move");
+  expect_guarded("moved clone");
+}
+
 // =========================================================== earlier bbsot versions
 
 using HookWiringUpgrade = HookWiringTest;
