@@ -16,9 +16,9 @@
 #include "cli/repo_context.hpp"
 #include "git/remotes.hpp"
 #include "guard/clone_state.hpp"
+#include "hooks/wiring.hpp"
 #include "report/retry_policy.hpp"
 #include "report/webhook.hpp"
-#include "hooks/install.hpp"
 #include "net/ca_policy.hpp"
 #include "net/http.hpp"
 #include "net/token_source.hpp"
@@ -43,32 +43,7 @@ class Doctor {
 
 
 void check_hooks(Doctor& d, const std::string& work) {
-  const std::string hooks_path = git_out({"config", "core.hooksPath"}, work);
-  std::string dir = git_out({"rev-parse", "--git-path", "hooks"}, work);
-  if (!dir.starts_with('/')) dir = join_path(work, dir);
-  const std::string manager = detect_hook_manager(hooks_path, dir);
-  for (const auto& h : kBbsotHooks) {
-    const std::string path = join_path(dir, h);
-    if (!is_bbsot_hook(path, h)) {
-      if (!manager.empty())
-        d.add("hook " + h, "warn", "hooks are managed by " + manager + "; bbsot must be called from it",
-              hook_manager_instructions(manager));
-      else
-        d.add("hook " + h, "fail", "not installed in " + dir, "run: git bbsot init");
-      continue;
-    }
-    if (::access(path.c_str(), X_OK) != 0)
-      d.add("hook " + h, "fail", path + " points at a missing program", "reinstall bbsot, then run: git bbsot init");
-    else {
-      char buf[4096];
-      ssize_t n = ::readlink(path.c_str(), buf, sizeof buf - 1);
-      std::string target = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
-      if (target == hook_program(h))
-        d.add("hook " + h, "ok", "installed, bbsot " BBSOT_VERSION);
-      else
-        d.add("hook " + h, "warn", "points at another bbsot installation: " + target, "run: git bbsot init");
-    }
-  }
+  for (auto& c : check_hook_wiring(work)) d.add(c.name, c.level, c.detail, c.fix);
 }
 
 void check_credentials(Doctor& d, const RepoConfig& cfg, const UserConfig& ucfg, const std::string& work) {

@@ -1,5 +1,5 @@
-// git bbsot hook NAME [ARGS]: bbsot's hook logic for hook managers (pre-commit, lefthook,
-// husky) that own the hooks directory and call other programs themselves.
+// git bbsot hook NAME [ARGS]: bbsot's hook logic for callers other than the hooks init
+// wires (docs/HOOK-MANAGERS.md), e.g. a hook manager configured by hand.
 #include <unistd.h>
 
 #include <cstring>
@@ -11,6 +11,7 @@
 #include "history/git_repo.hpp"
 #include "hooks/chain.hpp"
 #include "hooks/pre_push.hpp"
+#include "hooks/wiring.hpp"
 #include "outbox/outbox.hpp"
 
 namespace bbsot {
@@ -41,14 +42,22 @@ int cmd_hook(const Args& args) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::ostream& out = args.empty() ? std::cerr : std::cout;
     out << "usage: git bbsot hook <pre-push|reference-transaction> [ARGS...]\n\n"
-           "Runs bbsot's hook with git's arguments and stdin, for hook managers that own the\n"
-           "hooks directory (see 'git bbsot init' for the snippet for husky, lefthook, pre-commit).\n";
+           "Runs bbsot's hook with git's arguments and stdin. 'git bbsot init' wires bbsot's\n"
+           "pre-push into pre-commit, lefthook, husky and core.hooksPath itself; this is for\n"
+           "other callers. It does nothing when bbsot's pre-push already ran for the push.\n";
     return args.empty() ? kExitUsage : kExitOk;
   }
   const std::string& name = args[0];
   Args rest(args.begin() + 1, args.end());
   if (name == "pre-push") {
+    // bbsot's own pre-push already ran for this push (the manager runs this after it): a
+    // second run would record the push twice.
+    if (getenv_str(kPrePushDoneEnv)) return kExitOk;
     if (rest.empty() && getenv_str("PRE_COMMIT_REMOTE_NAME")) {
+      // pre-commit ran .git/hooks/pre-push.legacy, bbsot's, before this entry.
+      if (pre_commit_runs_bbsot(".")) return kExitOk;
+      std::cerr << "hint: git bbsot init now wires bbsot into pre-commit itself (.git/hooks/pre-push.legacy, run on "
+                   "every push); run it, then drop the bbsot entry from .pre-commit-config.yaml\n";
       auto [a, line] = from_pre_commit();
       return run_pre_push("", a, line);
     }

@@ -20,7 +20,7 @@
 #include "git/remotes.hpp"
 #include "guard/clone_state.hpp"
 #include "guard/team_file.hpp"
-#include "hooks/install.hpp"
+#include "hooks/wiring.hpp"
 #include "base/hardening.hpp"
 #include "base/web_url.hpp"
 #include "bitbucket/bitbucket_url.hpp"
@@ -467,23 +467,21 @@ void configure_helper(const std::string& url, bool global, const std::string& wo
   }
 }
 
-std::string hooks_dir(const std::string& work) {
-  std::string d = git_out({"rev-parse", "--git-path", "hooks"}, work);
-  return d.starts_with('/') ? d : join_path(work, d);
+// The hook wiring (hooks/wiring.hpp): planned before init writes anything, so that a clone
+// bbsot cannot wire fails init with nothing changed, and applied last.
+HookPlan plan_hooks(const std::string& work) {
+  auto plan = plan_hook_wiring(work);
+  if (!plan) throw Error("git bbsot init: " + plan.error());
+  if (!plan->problem.empty()) throw ConfigError("git bbsot init: " + plan->problem, plan->fixes);
+  return std::move(*plan);
 }
 
-void install(const std::string& work, std::vector<std::string>& done) {
-  const std::string hooks_path = git_out({"config", "core.hooksPath"}, work);
-  const std::string dir = hooks_dir(work);
-  const std::string manager = detect_hook_manager(hooks_path, dir);
-  if (!manager.empty()) {
-    done.push_back("hooks: core.hooksPath belongs to " + manager + "; bbsot leaves it alone. To run bbsot from it, " +
-                   hook_manager_instructions(manager));
-    return;
-  }
-  auto changes = install_hooks(dir);
-  if (!changes) throw Error("git bbsot init: " + changes.error());
-  for (const auto& c : *changes) done.push_back("hook " + c.hook + ": " + c.action + " (" + dir + ")");
+void install(HookPlan& plan, std::vector<std::string>& done) {
+  auto lines = apply_hook_wiring(plan);
+  if (!lines) throw Error("git bbsot init: " + lines.error());
+  if (lines->empty()) done.push_back("hooks already wired: " + plan.how);
+  done.insert(done.end(), lines->begin(), lines->end());
+  for (const auto& n : plan.notes) done.push_back("note: " + n);
 }
 
 // Only the useHttpPath entries init itself set (kPathRecordKey): the user's own stay.
@@ -536,10 +534,12 @@ int cmd_init(const Args& args) {
   auto p = parse_args("init", kInitUsage,
                       "Sets this clone up: .bbsot.yml (no secrets, shared by the team), your account and\n"
                       "report secret (your own 0600 file), the credential helper for the Bitbucket URL,\n"
-                      "bbsot's pre-push hook (existing hooks and hook managers are kept), and the clone's\n"
-                      "record of which remote is the source and which the mirror, and where reports may go.\n"
-                      "Nothing is written unless everything can be; on a terminal it asks for what it\n"
-                      "cannot detect, elsewhere it names each missing piece and the flag for it.",
+                      "bbsot's pre-push hook, wired through pre-commit, lefthook, husky or core.hooksPath\n"
+                      "when one owns the hooks (existing hooks are kept and chained; see\n"
+                      "docs/HOOK-MANAGERS.md), and the clone's record of which remote is the source and\n"
+                      "which the mirror, and where reports may go. Nothing is written unless everything\n"
+                      "can be; on a terminal it asks for what it cannot detect, elsewhere it names each\n"
+                      "missing piece and the flag for it.",
                       opts, args, 0);
   if (p.help) return kExitOk;
   // integration:add takes --secret; here a secret on the command line would be readable by
@@ -558,6 +558,8 @@ int cmd_init(const Args& args) {
                           " piece(s) missing)",
                       hints);
   }
+  // The hooks' wiring is planned (and may refuse) before the first write too.
+  HookPlan hooks = plan_hooks(plan.work);
   // Apply, in the order that leaves the clone guarded as early as possible.
   std::vector<std::string> done;
   const std::string& work = plan.work;
@@ -594,7 +596,7 @@ int cmd_init(const Args& args) {
   const AccountMatch match = match_account(plan.user.accounts, integration_request(in));
   const bool known = match.account != nullptr;
   if (known) configure_helper(match.account->url, p.vm.count("global") > 0, work, done);
-  install(work, done);
+  install(hooks, done);
   for (const auto& d : done) std::cout << "bbsot: " << d << "\n";
   if (done.empty() || std::all_of(done.begin(), done.end(),
                                   [](const std::string& s) { return s.find("already") != std::string::npos; }))
@@ -613,16 +615,22 @@ int cmd_uninstall(const Args& args) {
   po::options_description opts("Options");
   opts.add_options()("global", "also remove the credential helper from your global git config");
   auto p = parse_args("uninstall", "git bbsot uninstall [--global]",
-                      "Removes bbsot's hooks (restoring the hooks that were there before) and the\n"
-                      "credential helper entries init added. Keeps .bbsot.yml, your accounts and the outbox.",
+                      "Removes what init wired into the hooks (restoring the hooks that were there\n"
+                      "before, in every worktree) and the credential helper entries init added.\n"
+                      "Keeps .bbsot.yml, your accounts and the outbox.",
                       opts, args, 0);
   if (p.help) return kExitOk;
   auto repo = GitRepo::open_from_env();
   if (!repo) throw ConfigError("git bbsot uninstall: " + repo.error());
   const std::string work = repo->workdir().empty() ? repo->git_dir() : repo->workdir();
-  auto changes = uninstall_hooks(hooks_dir(work));
+  auto changes = unwire_hooks(work);
   if (!changes) throw Error("git bbsot uninstall: " + changes.error());
-  for (const auto& c : *changes) std::cout << "bbsot: hook " << c.hook << ": " << c.action << "\n";
+  for (const auto& c : *changes) {
+    if (c.starts_with("warning: "))
+      print_warning("bbsot: " + c.substr(9));
+    else
+      std::cout << "bbsot: " << c << "\n";
+  }
   std::vector<std::string> scopes{"--local"};
   if (p.vm.count("global")) scopes.push_back("--global");
   for (const auto& scope : scopes) {

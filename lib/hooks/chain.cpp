@@ -4,8 +4,11 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "base/error.hpp"
@@ -35,11 +38,16 @@ std::string read_all_stdin(size_t max_bytes) {
   return out;
 }
 
-int run_chained_hook(const std::string& hooks_dir, const std::string& name, const std::vector<std::string>& args,
-                     const std::string& stdin_data) {
-  if (hooks_dir.empty()) return 0;
-  const std::string path = join_path(hooks_dir, name + kChainedSuffix);
-  if (::access(path.c_str(), X_OK) != 0) return 0;
+namespace {
+
+bool exists_or_dangling(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+// Runs `path` with `args`, feeding it `stdin_data`; `done_env`: set kPrePushDoneEnv for it.
+int run_hook_file(const std::string& path, const std::vector<std::string>& args, const std::string& stdin_data,
+                  bool done_env) {
   int fds[2];
   if (::pipe(fds) != 0) {
     print_error("bbsot: cannot run " + path + ": " + std::strerror(errno));
@@ -54,6 +62,7 @@ int run_chained_hook(const std::string& hooks_dir, const std::string& name, cons
     ::dup2(fds[0], 0);
     ::close(fds[0]);
     ::close(fds[1]);
+    if (done_env) ::setenv(kPrePushDoneEnv, "1", 1);
     std::vector<char*> argv{const_cast<char*>(path.c_str())};
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
@@ -78,6 +87,33 @@ int run_chained_hook(const std::string& hooks_dir, const std::string& name, cons
   }
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+}  // namespace
+
+int run_chained_hook(const std::string& hooks_dir, const std::string& name, const std::vector<std::string>& args,
+                     const std::string& stdin_data) {
+  if (hooks_dir.empty()) return 0;
+  const std::string path = join_path(hooks_dir, name + kChainedSuffix);
+  if (::access(path.c_str(), X_OK) != 0) return 0;
+  return run_hook_file(path, args, stdin_data, false);
+}
+
+std::string chained_pre_push(const std::string& started_as) {
+  if (started_as.find('/') == std::string::npos) return "";
+  std::string own = started_as + kChainedSuffix;
+  if (exists_or_dangling(own)) return own;
+  if (basename_of(started_as) == "pre-push") return "";
+  const std::string beside = join_path(dirname_of(started_as), std::string("pre-push") + kChainedSuffix);
+  return exists_or_dangling(beside) ? beside : "";
+}
+
+int run_chained_pre_push(const std::string& started_as, const std::vector<std::string>& args,
+                         const std::string& stdin_data) {
+  const std::string path = chained_pre_push(started_as);
+  // As git does with a hook it cannot execute: nothing runs (a dangling link included).
+  if (path.empty() || ::access(path.c_str(), X_OK) != 0) return 0;
+  return run_hook_file(path, args, stdin_data, true);
 }
 
 }  // namespace bbsot

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "base/files.hpp"
+#include "hooks/chain.hpp"
 
 namespace bbsot {
 
@@ -27,101 +28,51 @@ bool exists_or_dangling(const std::string& path) {
   return ::lstat(path.c_str(), &st) == 0;
 }
 
-Status install_one(const std::string& dir, const std::string& name, std::vector<HookChange>& out) {
-  const std::string dest = join_path(dir, name);
-  const std::string chained = dest + ".bbsot-chained";
-  const std::string target = hook_program(name);
-  if (link_target(dest) == target) {
-    out.push_back({name, "already installed"});
-    return ok_status();
-  }
-  if (is_bbsot_hook(dest, name)) {
-    ::unlink(dest.c_str());  // another bbsot installation's link: point it at this one
-  } else if (exists_or_dangling(dest)) {
-    if (exists_or_dangling(chained))
-      return Status::failure("both " + dest + " and " + chained +
-                             " exist; bbsot will not overwrite either. Merge them by hand, then run init again");
-    if (::rename(dest.c_str(), chained.c_str()) != 0)
-      return Status::failure("cannot move " + dest + " aside: " + std::strerror(errno));
-    out.push_back({name, "existing hook kept as " + chained + "; it runs after bbsot's check"});
-  }
-  if (::symlink(target.c_str(), dest.c_str()) != 0)
-    return Status::failure("cannot create " + dest + ": " + std::strerror(errno));
-  out.push_back({name, "installed"});
-  return ok_status();
-}
-
-Status uninstall_one(const std::string& dir, const std::string& name, std::vector<HookChange>& out) {
-  const std::string dest = join_path(dir, name);
-  const std::string chained = dest + ".bbsot-chained";
-  if (is_bbsot_hook(dest, name)) {
-    if (::unlink(dest.c_str()) != 0) return Status::failure("cannot remove " + dest + ": " + std::strerror(errno));
-    out.push_back({name, "removed"});
-  }
-  if (exists_or_dangling(chained) && !exists_or_dangling(dest)) {
-    if (::rename(chained.c_str(), dest.c_str()) != 0)
-      return Status::failure("cannot restore " + dest + ": " + std::strerror(errno));
-    out.push_back({name, "restored the hook that was there before"});
-  }
-  return ok_status();
-}
-
 }  // namespace
 
 std::string hook_program(const std::string& name) { return join_path(join_path(libexec_dir(), "hooks"), name); }
 
-bool is_bbsot_hook(const std::string& path, const std::string& name) {
+std::string bbsot_link_program(const std::string& path) {
   const std::string t = link_target(path);
-  return !t.empty() && basename_of(t) == name && t.find("/libexec/bbsot/hooks/") != std::string::npos;
+  if (t.empty()) return "";
+  std::string name = basename_of(t);
+  if (name != "pre-push" && name != "reference-transaction") return "";
+  // Any installation's (a link from before a reinstall elsewhere is still bbsot's), or
+  // this one's wherever BBSOT_LIBEXEC_DIR puts it.
+  if (t.find("/libexec/bbsot/hooks/") != std::string::npos || t == hook_program(name)) return name;
+  return "";
 }
+
+bool is_bbsot_hook(const std::string& path, const std::string& name) { return bbsot_link_program(path) == name; }
 
 Expected<std::vector<HookChange>> install_hooks(const std::string& hooks_dir) {
   std::vector<HookChange> out;
   auto d = ensure_dir(hooks_dir, 0755);
   if (!d) return Expected<std::vector<HookChange>>::failure(d.error());
-  for (const auto& h : kBbsotHooks) {
-    auto s = install_one(hooks_dir, h, out);
-    if (!s) return Expected<std::vector<HookChange>>::failure(s.error());
+  for (const auto& name : kBbsotHooks) {
+    const std::string dest = join_path(hooks_dir, name);
+    const std::string chained = dest + kChainedSuffix;
+    const std::string target = hook_program(name);
+    if (link_target(dest) == target) {
+      out.push_back({name, "already installed"});
+      continue;
+    }
+    if (is_bbsot_hook(dest, name)) {
+      ::unlink(dest.c_str());  // another bbsot installation's link: point it at this one
+    } else if (exists_or_dangling(dest)) {
+      if (exists_or_dangling(chained))
+        return Expected<std::vector<HookChange>>::failure(
+            "both " + dest + " and " + chained +
+            " exist; bbsot will not overwrite either. Merge them by hand, then run init again");
+      if (::rename(dest.c_str(), chained.c_str()) != 0)
+        return Expected<std::vector<HookChange>>::failure("cannot move " + dest + " aside: " + std::strerror(errno));
+      out.push_back({name, "existing hook kept as " + chained + "; it runs after bbsot's check"});
+    }
+    if (::symlink(target.c_str(), dest.c_str()) != 0)
+      return Expected<std::vector<HookChange>>::failure("cannot create " + dest + ": " + std::strerror(errno));
+    out.push_back({name, "installed"});
   }
   return out;
-}
-
-Expected<std::vector<HookChange>> uninstall_hooks(const std::string& hooks_dir) {
-  std::vector<HookChange> out;
-  for (const auto& h : kBbsotHooks) {
-    auto s = uninstall_one(hooks_dir, h, out);
-    if (!s) return Expected<std::vector<HookChange>>::failure(s.error());
-  }
-  return out;
-}
-
-std::string detect_hook_manager(const std::string& hooks_path, const std::string& hooks_dir) {
-  if (hooks_path.find(".husky") != std::string::npos) return "husky";
-  for (const std::string name : {"pre-push", "pre-push.bbsot-chained"}) {
-    auto text = read_file(join_path(hooks_dir, name), 1 << 16);
-    if (!text) continue;
-    if (text->find("File generated by pre-commit") != std::string::npos) return "pre-commit";
-    if (text->find("lefthook") != std::string::npos) return "lefthook";
-  }
-  return "";
-}
-
-std::string hook_manager_instructions(const std::string& manager) {
-  if (manager == "husky")
-    return "add to .husky/pre-push:\n    git bbsot hook pre-push \"$@\"\n(see docs/HOOK-MANAGERS.md)";
-  if (manager == "lefthook")
-    return "add to lefthook.yml (a script: lefthook may skip a pre-push *command*):\n"
-           "    pre-push:\n      scripts:\n        \"bbsot.sh\":\n          runner: sh\n          use_stdin: true\n"
-           "and .lefthook/pre-push/bbsot.sh:\n    #!/bin/sh\n    exec git bbsot hook pre-push \"$@\"\n"
-           "then run: lefthook install (see docs/HOOK-MANAGERS.md)";
-  if (manager == "pre-commit")
-    return "add to .pre-commit-config.yaml:\n"
-           "    - repo: local\n      hooks:\n        - id: bbsot\n          name: bbsot\n          entry: git bbsot "
-           "hook pre-push\n"
-           "          language: system\n          stages: [push]  # pre-commit 3.2 or later: [pre-push]\n          "
-           "pass_filenames: false\n          always_run: true\n"
-           "then run: pre-commit install --hook-type pre-push (see docs/HOOK-MANAGERS.md)";
-  return "";
 }
 
 }  // namespace bbsot

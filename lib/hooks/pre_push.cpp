@@ -310,7 +310,7 @@ int check_push(const std::vector<std::string>& args, const std::string& stdin_da
 
 }  // namespace
 
-int run_pre_push(const std::string& hooks_dir, const std::vector<std::string>& args, const std::string& stdin_data) {
+int run_pre_push(const std::string& started_as, const std::vector<std::string>& args, const std::string& stdin_data) {
   int rc = -1;
   try {
     rc = check_push(args, stdin_data);
@@ -319,7 +319,7 @@ int run_pre_push(const std::string& hooks_dir, const std::vector<std::string>& a
     print_warning(std::string("bbsot: pre-push check failed: ") + e.what() + "; the push goes on");
   }
   if (rc >= 0) return rc;
-  return run_chained_hook(hooks_dir, "pre-push", args, stdin_data);
+  return run_chained_pre_push(started_as, args, stdin_data);
 }
 
 }  // namespace bbsot

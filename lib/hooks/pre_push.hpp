@@ -6,8 +6,9 @@
 
 namespace bbsot {
 
-// args: remote name and URL as git passes them. `hooks_dir`: where to find a chained
-// hook ("" when a hook manager runs us and chains by itself). Returns the exit code.
-int run_pre_push(const std::string& hooks_dir, const std::vector<std::string>& args, const std::string& stdin_data);
+// args: remote name and URL as git passes them. `started_as`: the path the hook program
+// was started as (its argv[0]), whose <path>.bbsot-chained runs after bbsot's check
+// (chain.hpp); "" when a hook manager runs us and chains by itself. Returns the exit code.
+int run_pre_push(const std::string& started_as, const std::vector<std::string>& args, const std::string& stdin_data);
 
 }  // namespace bbsot

@@ -311,11 +311,10 @@ TEST_F(CliInit, WritesConfigAndInstallsHooksKeepingTheExistingOne) {
   EXPECT_TRUE(std::regex_search(cfg, std::regex("\\nremotes:\\n(  .*\\n)*  source: origin\\n"))) << cfg;
   EXPECT_TRUE(std::regex_search(cfg, std::regex("\\nremotes:\\n(  .*\\n)*  mirror: platform\\n"))) << cfg;
 
-  for (const char* h : {"pre-push", "reference-transaction"}) {
-    const std::string p = hooks_dir() + "/" + h;
-    EXPECT_TRUE(is_symlink(p)) << p;
-    EXPECT_EQ(link_target(p), hook_program(h));
-  }
+  EXPECT_TRUE(is_symlink(hooks_dir() + "/pre-push"));
+  EXPECT_EQ(link_target(hooks_dir() + "/pre-push"), hook_program("pre-push"));
+  // bbsot no longer installs reference-transaction (issue 13: no hook on ref updates).
+  EXPECT_FALSE(fs::exists(fs::symlink_status(hooks_dir() + "/reference-transaction")));
   const std::string chained = hooks_dir() + "/pre-push.bbsot-chained";
   ASSERT_TRUE(fs::exists(chained)) << r.out;
   EXPECT_EQ(read_file(chained), kOriginalPrePush);
@@ -399,13 +398,14 @@ TEST_F(CliInit, HonoursCoreHooksPath) {
   fs::create_directories(work_ + "/.githooks");
   write_file(work_ + "/.githooks/pre-push", kOriginalPrePush, 0755);
 
+  const auto team = snapshot_dir(work_ + "/.githooks");
   auto r = bbsot({"init", "--repository", "acme/shop", "--source-remote", "origin", "--mirror-remote", "platform"});
   ASSERT_EQ(r.exit_code, 0) << describe(r);
-  for (const char* h : {"pre-push", "reference-transaction"}) {
-    EXPECT_EQ(link_target(work_ + "/.githooks/" + h), hook_program(h)) << h;
-    EXPECT_FALSE(is_symlink(hooks_dir() + "/" + h)) << "installed into .git/hooks despite core.hooksPath";
-  }
-  EXPECT_EQ(read_file(work_ + "/.githooks/pre-push.bbsot-chained"), kOriginalPrePush);
+  // Nothing in the team's directory: a per-clone one runs bbsot, then .githooks/pre-push.
+  EXPECT_EQ(snapshot_dir(work_ + "/.githooks"), team);
+  EXPECT_FALSE(is_symlink(hooks_dir() + "/pre-push")) << "installed into .git/hooks despite core.hooksPath";
+  EXPECT_EQ(link_target(work_ + "/.git/bbsot/hooks/pre-push"), hook_program("pre-push"));
+  EXPECT_EQ(git_ok({"rev-parse", "--git-path", "hooks"}), work_ + "/.git/bbsot/hooks");
 
   // git really runs them from there: the mirror is refused.
   commit("hotfix");
@@ -753,7 +753,7 @@ TEST_F(CliDoctor, SetUpRepositoryPasses) {
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_EQ(level_of(checks, "config"), "ok") << r.out;
   EXPECT_EQ(level_of(checks, "hook pre-push"), "ok") << r.out;
-  EXPECT_EQ(level_of(checks, "hook reference-transaction"), "ok") << r.out;
+  EXPECT_EQ(level_of(checks, "hook reference-transaction"), "(missing)") << r.out;  // not installed, not needed
   EXPECT_EQ(level_of(checks, "source remote"), "ok") << r.out;
   EXPECT_EQ(level_of(checks, "mirror remote"), "ok") << r.out;
   EXPECT_EQ(level_of(checks, "hook_url"), "ok") << r.out;

@@ -1,61 +1,31 @@
-// bbsot under the hook managers teams already use (DESIGN.md "Hooks and push reports":
-// `git bbsot hook NAME` lets pre-commit, lefthook or husky call bbsot). Each manager is
-// really installed and owns the pre-push hook; its configuration holds the team's own
-// pre-push check and bbsot's, as docs/HOOK-MANAGERS.md shows. For each: a push to the
-// source runs both, a push to the mirror is refused, and `git bbsot init` leaves the
-// manager's hooks alone and prints the snippet for it.
+// bbsot under the hook managers teams already use (docs/HOOK-MANAGERS.md): `git bbsot
+// init` wires bbsot's pre-push into pre-commit, lefthook and husky through per-clone,
+// untracked points, so that it runs on every push and every branch. Each manager is really
+// installed, before and after bbsot, with the team's own pre-push in its configuration.
+// For each: the story of hook_wiring_fixture.hpp (two-branch push recorded, delete-only
+// pushes, tags, the team's hook still runs and blocks, an old branch), re-running the
+// manager's own install keeps bbsot running or makes doctor fail naming a fix that works,
+// a linked worktree, and uninstall giving back the files as they were.
 //
 // pre-commit comes from Debian (`pre-commit`); lefthook and husky from npm, installed once
 // per build into $BBSOT_NODE_TOOLS (default <build>/node_tools) under a file lock.
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <functional>
-#include <map>
-#include <memory>
 #include <regex>
-#include <sstream>
-#include <stdexcept>
-#include <thread>
 
 #include <gtest/gtest.h>
 #include <sys/file.h>
 
-#include "hooks/install.hpp"
+#include "hook_wiring_fixture.hpp"
 #include "sandbox.hpp"
 
 namespace bbsot::test {
 namespace {
 
-namespace fs = std::filesystem;
-
-bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-std::string describe(const RunResult& r) {
-  return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
-
-bool is_symlink(const std::string& path) {
-  std::error_code ec;
-  return fs::is_symlink(fs::symlink_status(path, ec));
-}
-
-bool eventually(const std::function<bool()>& cond, int timeout_ms) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  for (;;) {
-    if (cond()) return true;
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-}
+using namespace hookfix;
 
 // ------------------------------------------------------------------ node tools
 
@@ -118,160 +88,34 @@ std::string pre_commit_push_stage() {
   return major > 3 || (major == 3 && minor >= 2) ? "pre-push" : "push";
 }
 
-// ------------------------------------------------------------------------ fixture
-
-class HookManagers : public ::testing::Test {
- protected:
-  void SetUp() override {
-    home_ = tmp_.path() + "/home";
-    work_ = tmp_.path() + "/work";
-    origin_ = tmp_.path() + "/origin.git";
-    platform_ = tmp_.path() + "/platform.git";
-    env_ = e2e_env(home_, stage_dir() + "/bin:" + node_tools_dir() + "/node_modules/.bin");
-    env_["BBSOT_CONFIG"] = tmp_.path() + "/user/config.yml";
-    env_["XDG_CACHE_HOME"] = home_ + "/.cache";
-    env_["PRE_COMMIT_HOME"] = tmp_.path() + "/pre-commit-cache";
-    env_["NO_COLOR"] = "1";
-    // The hook managers' own switches, which a developer's shell may have set.
-    for (const char* v : {"LEFTHOOK", "LEFTHOOK_BIN", "LEFTHOOK_VERBOSE", "LEFTHOOK_CONFIG", "HUSKY", "SKIP",
-                          "PRE_COMMIT_ALLOW_NO_CONFIG", "PRE_COMMIT_REMOTE_NAME", "CI"})
-      env_[v] = "";
-    receiver_ = std::make_unique<Receiver>(tmp_.path() + "/receiver");
-    git_ok({"init", "-q", "--bare", origin_}, tmp_.path());
-    git_ok({"init", "-q", "--bare", platform_}, tmp_.path());
-    git_ok({"init", "-q", work_}, tmp_.path());
-    git_ok({"remote", "add", "origin", origin_});
-    git_ok({"remote", "add", "platform", platform_});
-    write_file(work_ + "/.bbsot.yml",
-               "integration:\n  type: bitbucket\n  repository: acme/shop\n  project: abc123\n"
-               "  default_branch: main\n  hook_url: " +
-                   receiver_->url() +
-                   "\n"
-                   "remotes:\n  source: origin\n  mirror: platform\n");
-    write_file(work_ + "/README.md", "# shop\n");
-    git_ok({"add", "."});
-    git_ok({"commit", "-q", "-m", "Start the shop"});
-    // Bitbucket has main, and main tracks it, before any hook is installed.
-    git_ok({"push", "-q", "-u", "origin", "main"});
-  }
-
-  RunResult git(const std::vector<std::string>& args, const Env& extra = {}) {
-    std::vector<std::string> argv{"git"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return cmd(argv, extra);
-  }
-
-  RunResult cmd(const std::vector<std::string>& argv, const Env& extra = {}, const std::string& cwd = "") {
-    Env env = env_;
-    for (const auto& [k, v] : extra) env[k] = v;
-    return run(argv, env, cwd.empty() ? work_ : cwd, "", 60000);
-  }
-
-  std::string git_ok(const std::vector<std::string>& args, const std::string& cwd = "") {
-    std::vector<std::string> argv{"git"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    auto r = cmd(argv, {}, cwd);
-    if (r.exit_code != 0) {
-      std::string c = "git";
-      for (const auto& a : args) c += " " + a;
-      throw std::runtime_error(c + " failed: " + describe(r));
-    }
-    return trim(r.out);
-  }
-
-  void commit_file(const std::string& file, const std::string& content, const std::string& message) {
-    write_file(work_ + "/" + file, content);
-    git_ok({"add", file});
-    git_ok({"commit", "-q", "-m", message});
-  }
-
-  std::vector<std::string> team_hook_runs() const { return read_lines(work_ + "/.git/team-hook.log"); }
-
-  size_t outbox_records() const {
-    size_t n = 0;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(work_ + "/.git/bbsot/outbox", ec))
-      if (e.path().extension() == ".json") ++n;
-    return n;
-  }
-
-  // The same story for every manager: the team's hook and bbsot both run on a push to
-  // Bitbucket; the mirror is refused, also when HEAD is level with its upstream (the
-  // usual state right after pushing to Bitbucket, and the one where some managers
-  // decide there is nothing to check).
-  void expect_both_run_and_mirror_refused() {
-    commit_file("shop.txt", "the shop\n", "Open the shop");
-    auto push = git({"push", "origin", "main"});
-    ASSERT_EQ(push.exit_code, 0) << describe(push);
-    EXPECT_EQ(team_hook_runs().size(), 1u) << "the team's own pre-push hook did not run\n" << describe(push);
-    EXPECT_EQ(outbox_records(), 1u) << "bbsot did not run (no push record)\n" << describe(push);
-    EXPECT_EQ(git_ok({"rev-parse", "main"}), git_ok({"rev-parse", "main"}, origin_));
-    // No reference-transaction hook here: bbsot's watcher confirms the push and delivers.
-    if (outbox_records() > 0) {
-      EXPECT_TRUE(eventually([&] { return receiver_->requests().size() == 1; }, 15000))
-          << "the push was not reported to hook_url";
-    }
-
-    auto mirror = git({"push", "platform", "main"});
-    EXPECT_NE(mirror.exit_code, 0) << "the mirror push went through\n" << describe(mirror);
-    EXPECT_TRUE(contains(mirror.out + mirror.err, "refusing to push to 'platform'")) << describe(mirror);
-    EXPECT_EQ(git_ok({"for-each-ref"}, platform_), "") << "the mirror received refs";
-
-    // A commit the mirror would get first-hand (HEAD ahead of its upstream).
-    commit_file("hotfix.txt", "made for the platform\n", "Hotfix for the platform only");
-    auto ahead = git({"push", "platform", "HEAD:refs/heads/hotfix"});
-    EXPECT_NE(ahead.exit_code, 0) << "the mirror push went through\n" << describe(ahead);
-    EXPECT_EQ(git_ok({"for-each-ref", "refs/heads/hotfix"}, platform_), "") << "the mirror received hotfix";
-  }
-
-  // `git bbsot init` in a repository whose hooks a manager owns: the manager's hook stays
-  // as it is, nothing is chained behind it, and the snippet for that manager is printed.
-  void expect_init_leaves_manager_alone(const std::string& manager, const std::string& hooks_dir,
-                                        const std::string& snippet_line) {
-    const std::string hook = hooks_dir + "/pre-push";
-    ASSERT_TRUE(fs::exists(hook)) << hook;
-    const std::string before = read_file(hook);
-    const size_t records = outbox_records();
-    auto r = cmd({"git", "bbsot", "init"});
-    ASSERT_EQ(r.exit_code, 0) << describe(r);
-    if (is_symlink(hook))
-      ADD_FAILURE() << "bbsot replaced " << manager << "'s hook with a link to " << fs::read_symlink(hook) << "\n"
-                    << describe(r);
-    else
-      EXPECT_EQ(read_file(hook), before) << manager << "'s hook changed";
-    EXPECT_FALSE(fs::exists(hook + ".bbsot-chained")) << manager << "'s hook was chained behind bbsot's";
-    EXPECT_FALSE(fs::exists(fs::symlink_status(hooks_dir + "/reference-transaction")));
-    EXPECT_TRUE(contains(r.out, manager)) << r.out;
-    EXPECT_TRUE(contains(r.out, snippet_line)) << r.out;
-    // And the pushes still behave (bbsot runs once, through the manager).
-    commit_file("after-init.txt", "x\n", "After init");
-    auto push = git({"push", "origin", "main"});
-    EXPECT_EQ(push.exit_code, 0) << describe(push);
-    EXPECT_EQ(outbox_records(), records + 1) << "bbsot ran more or less than once for one push\n" << describe(push);
-  }
-
-  TempDir tmp_;
-  std::string home_, work_, origin_, platform_;
-  Env env_;
-  std::unique_ptr<Receiver> receiver_;
-};
+// The files a hook manager and bbsot touch, for "uninstall gives them back as they were":
+// the work tree (tracked, untracked and ignored files alike) and .git's hooks, config and
+// info (bbsot's outbox, which uninstall keeps, and git's own bookkeeping left out).
+std::map<std::string, std::string> clone_files(const std::string& work) {
+  auto tree = snapshot_tree(work, {".git"});
+  for (const char* part : {"hooks", "config", "info"})
+    for (const auto& [k, v] : snapshot_tree(work + "/.git/" + part)) tree[std::string(".git/") + part + "/" + k] = v;
+  return tree;
+}
 
 // ====================================================================== pre-commit
 
-std::string pre_commit_config(const std::string& stage) {
-  return "repos:\n"
-         "  - repo: local\n"
-         "    hooks:\n"
-         "      - id: team-check\n"
-         "        name: team check\n"
-         "        entry: sh -c 'echo \"team hook $PRE_COMMIT_REMOTE_NAME\" >> .git/team-hook.log'\n"
-         "        language: system\n"
-         "        stages: [" +
-         stage +
-         "]\n"
-         "        pass_filenames: false\n"
-         "        always_run: true\n"
-         "      - id: bbsot\n"
+std::string pre_commit_config(const std::string& stage, bool with_bbsot_entry = false) {
+  std::string c =
+      "repos:\n"
+      "  - repo: local\n"
+      "    hooks:\n"
+      "      - id: team-check\n"
+      "        name: team check\n"
+      "        entry: sh team-check.sh\n"
+      "        language: system\n"
+      "        stages: [" +
+      stage +
+      "]\n"
+      "        pass_filenames: false\n"
+      "        always_run: true\n";
+  if (with_bbsot_entry)  // what docs/HOOK-MANAGERS.md told pre-commit users before
+    c += "      - id: bbsot\n"
          "        name: bbsot\n"
          "        entry: git bbsot hook pre-push\n"
          "        language: system\n"
@@ -281,134 +125,389 @@ std::string pre_commit_config(const std::string& stage) {
          "        pass_filenames: false\n"
          "        always_run: true\n"
          "        verbose: true\n";
+  return c;
 }
 
-class HookManagersPreCommit : public HookManagers {
+class HookManagersPreCommit : public HookWiringTest {
  protected:
   void SetUp() override {
     if (pre_commit_version().first == 0) GTEST_SKIP() << "pre-commit is not installed (Debian package pre-commit)";
-    HookManagers::SetUp();
-    write_file(work_ + "/.pre-commit-config.yaml", pre_commit_config(pre_commit_push_stage()));
-    git_ok({"add", ".pre-commit-config.yaml"});
+    HookWiringTest::SetUp();
+  }
+
+  void add_config(bool with_bbsot_entry = false) {
+    write_file(work_ + "/.pre-commit-config.yaml", pre_commit_config(pre_commit_push_stage(), with_bbsot_entry));
+    write_file(work_ + "/team-check.sh", team_snippet("pre-push", false, "$PRE_COMMIT_REMOTE_NAME"));
+    git_ok({"add", ".pre-commit-config.yaml", "team-check.sh"});
     git_ok({"commit", "-q", "-m", "Add pre-commit"});
-    auto r = cmd({"pre-commit", "install", "--hook-type", "pre-push"});
+  }
+
+  void pre_commit_install(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv{"pre-commit", "install", "--hook-type", "pre-push"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto r = cmd(argv);
     ASSERT_EQ(r.exit_code, 0) << describe(r);
     ASSERT_TRUE(contains(read_file(work_ + "/.git/hooks/pre-push"), "pre-commit"));
   }
+
+  std::string legacy() const { return work_ + "/.git/hooks/pre-push.legacy"; }
 };
 
-TEST_F(HookManagersPreCommit, BothHooksRunAndTheMirrorIsRefused) { expect_both_run_and_mirror_refused(); }
-
-TEST_F(HookManagersPreCommit, NewBranchIsReportedAsNew) {
-  // pre-commit hands bbsot one ref through PRE_COMMIT_* variables; for a new branch its
-  // FROM_REF is the fork point, not the remote's (absent) old value.
-  git_ok({"checkout", "-q", "-b", "feature"});
-  commit_file("feature.txt", "feature\n", "Feature work");
-  auto push = git({"push", "origin", "feature"});
-  ASSERT_EQ(push.exit_code, 0) << describe(push);
-  EXPECT_TRUE(contains(push.out + push.err, "feature: new branch")) << describe(push);
+TEST_F(HookManagersPreCommit, InstalledBeforeBbsot) {
+  add_config();
+  pre_commit_install();
+  const std::string generated = read_file(work_ + "/.git/hooks/pre-push");
+  auto r = init_ok();
+  EXPECT_TRUE(contains(r.out, "pre-push.legacy")) << r.out;
+  EXPECT_EQ(link_target(legacy()), hook_program("pre-push"));
+  EXPECT_EQ(read_file(work_ + "/.git/hooks/pre-push"), generated) << "init changed pre-commit's own hook";
+  EXPECT_EQ(doctor_check().level, "ok") << doctor_check().detail;
+  // pre-commit's own hooks get no stdin: the team's check only logs that it ran.
+  expect_guarded("pre-commit, then bbsot", "", true, false);
+  const std::string wt = add_worktree("wt");
+  expect_guarded("pre-commit, linked worktree", wt, true, false);
 }
 
-TEST_F(HookManagersPreCommit, InitLeavesPreCommitsHookAlone) {
-  expect_init_leaves_manager_alone("pre-commit", work_ + "/.git/hooks", "entry: git bbsot hook pre-push");
+TEST_F(HookManagersPreCommit, InstalledAfterBbsot) {
+  add_config();
+  // A hook from before either: bbsot keeps it as pre-push.bbsot-chained.
+  write_file(work_ + "/.git/hooks/pre-push", "#!/bin/sh\n" + team_snippet("chained"), 0755);
+  init_ok();
+  ASSERT_EQ(link_target(work_ + "/.git/hooks/pre-push"), hook_program("pre-push"));
+  // pre-commit moves the hook it finds to pre-push.legacy and runs it first: bbsot stays,
+  // and still runs the hook it had kept (under its old name, beside it).
+  pre_commit_install();
+  EXPECT_EQ(link_target(legacy()), hook_program("pre-push"));
+  EXPECT_EQ(doctor_check().level, "ok") << doctor_check().detail;
+  expect_guarded("bbsot, then pre-commit", "", true, false);
+  bool chained_ran = false;
+  for (const auto& l : team_runs()) chained_ran = chained_ran || contains(l, "team chained origin lines=2");
+  EXPECT_TRUE(chained_ran) << "the hook bbsot had kept as pre-push.bbsot-chained no longer runs";
 }
 
-TEST_F(HookManagersPreCommit, SnippetPrintedByBbsotIsValid) {
-  // What `git bbsot init` and `git bbsot doctor` tell pre-commit users to paste.
-  const std::string text = hook_manager_instructions("pre-commit");
-  auto at = text.find("- repo: local");
-  ASSERT_NE(at, std::string::npos) << text;
-  std::string yaml = "repos:\n";
-  std::istringstream in(text.substr(at - 4));
-  for (std::string line; std::getline(in, line);) yaml += line.substr(std::min<size_t>(2, line.size())) + "\n";
-  write_file(work_ + "/.pre-commit-config.yaml", yaml);
-  auto r = cmd({"pre-commit", "validate-config", ".pre-commit-config.yaml"});
-  EXPECT_EQ(r.exit_code, 0) << "pre-commit " << pre_commit_version().first << "." << pre_commit_version().second
-                            << " rejects bbsot's snippet:\n"
-                            << yaml << describe(r);
+TEST_F(HookManagersPreCommit, ReinstallingPreCommitKeepsBbsotOrDoctorNamesTheFix) {
+  add_config();
+  pre_commit_install();
+  init_ok();
+  pre_commit_install();  // again: pre-commit keeps pre-push.legacy
+  EXPECT_EQ(doctor_check().level, "ok") << doctor_check().detail;
+
+  pre_commit_install({"-f"});  // deletes pre-push.legacy
+  EXPECT_FALSE(lexists(legacy()));
+  expect_doctor_fails_and_init_fixes("pre-commit install -f");
+  EXPECT_EQ(link_target(legacy()), hook_program("pre-push"));
+
+  // Another tool's pre-push, then pre-commit install: pre-commit moves it over bbsot's
+  // pre-push.legacy. init keeps that hook, chained behind bbsot's check.
+  write_file(work_ + "/.git/hooks/pre-push", "#!/bin/sh\n" + team_snippet("other"), 0755);
+  pre_commit_install();
+  EXPECT_FALSE(is_symlink(legacy())) << "pre-commit kept bbsot's pre-push.legacy";
+  expect_doctor_fails_and_init_fixes("a foreign hook moved over pre-push.legacy");
+  EXPECT_TRUE(contains(read_file(legacy() + ".bbsot-chained"), "team other"));
+  expect_guarded("after the fixes", "", true, false);
+  bool other_ran = false;
+  for (const auto& l : team_runs()) other_ran = other_ran || contains(l, "team other origin lines=2");
+  EXPECT_TRUE(other_ran) << "the chained hook did not run with git's stdin";
+}
+
+TEST_F(HookManagersPreCommit, OldBbsotEntryInTheConfigDoesNotRecordTwice) {
+  add_config(true);
+  pre_commit_install();
+  // Not wired yet: the entry still works, and says once that init now wires pre-commit.
+  git_ok({"checkout", "-q", "-b", "before"});
+  auto before = git({"push", "origin", "before"});
+  ASSERT_EQ(before.exit_code, 0) << describe(before);
+  EXPECT_TRUE(recorded({"before"})) << describe(before);
+  EXPECT_TRUE(contains(before.err + before.out, "hint: git bbsot init now wires bbsot into pre-commit"))
+      << describe(before);
+
+  init_ok();
+  git_ok({"checkout", "-q", "-b", "after"});
+  auto after = git({"push", "origin", "after"});
+  ASSERT_EQ(after.exit_code, 0) << describe(after);
+  EXPECT_TRUE(recorded({"after"})) << describe(after);
+  EXPECT_EQ(records_naming("after"), 1u) << describe(after);
+  EXPECT_FALSE(contains(after.err + after.out, "hint: git bbsot init now wires")) << describe(after);
+}
+
+TEST_F(HookManagersPreCommit, UninstallGivesBackTheFilesAsTheyWere) {
+  add_config();
+  pre_commit_install();
+  write_file(work_ + "/.git/hooks/pre-push.legacy", "#!/bin/sh\n" + team_snippet("legacy"), 0755);
+  const auto before = clone_files(work_);
+  init_ok();
+  EXPECT_TRUE(lexists(legacy() + ".bbsot-chained"));
+  git_ok({"tag", "v-uninstall"});
+  ASSERT_EQ(git({"push", "origin", "v-uninstall"}).exit_code, 0);
+  auto u = bbsot({"uninstall"});
+  ASSERT_EQ(u.exit_code, 0) << describe(u);
+  EXPECT_EQ(diff_snapshots(before, clone_files(work_)), "") << u.out;
 }
 
 // ======================================================================== lefthook
 
-// docs/HOOK-MANAGERS.md: a script, which lefthook never skips for want of "push files".
-const char* kLefthookScripts =
+// The team's lefthook.yml: its pre-push check is a script reading git's stdin (lefthook
+// skips a `commands:` entry when it finds no "push files"), and a pre-commit command.
+const char* kLefthookConfig =
     "pre-push:\n"
-    "  commands:\n"
-    "    team-check:\n"
-    "      run: echo \"team hook {1}\" >> .git/team-hook.log\n"
     "  scripts:\n"
-    "    \"bbsot.sh\":\n"
+    "    \"team.sh\":\n"
     "      runner: sh\n"
-    "      use_stdin: true\n";
-const char* kLefthookBbsotScript = "#!/bin/sh\nexec git bbsot hook pre-push \"$@\"\n";
+    "      use_stdin: true\n"
+    "pre-commit:\n"
+    "  commands:\n"
+    "    team-commit:\n"
+    "      run: echo \"team pre-commit\" >> \"$(git rev-parse --git-common-dir)/team-commit.log\"\n";
 
-class HookManagersLefthook : public HookManagers {
+class HookManagersLefthook : public HookWiringTest {
  protected:
   void SetUp() override {
     if (auto why = ensure_node_tools(); !why.empty()) GTEST_SKIP() << why;
-    HookManagers::SetUp();
+    HookWiringTest::SetUp();
   }
 
-  void install(const std::string& config, bool with_script) {
+  void add_config(const std::string& config = kLefthookConfig) {
     write_file(work_ + "/lefthook.yml", config);
-    git_ok({"add", "lefthook.yml"});
-    if (with_script) {
-      fs::create_directories(work_ + "/.lefthook/pre-push");
-      write_file(work_ + "/.lefthook/pre-push/bbsot.sh", kLefthookBbsotScript, 0755);
-      git_ok({"add", ".lefthook"});
-    }
+    fs::create_directories(work_ + "/.lefthook/pre-push");
+    write_file(work_ + "/.lefthook/pre-push/team.sh", "#!/bin/sh\n" + team_snippet("pre-push"), 0755);
+    git_ok({"add", "lefthook.yml", ".lefthook"});
     git_ok({"commit", "-q", "-m", "Add lefthook"});
-    git_ok({"push", "-q", "origin", "main"});  // before bbsot is in: nothing recorded
-    auto r = cmd({node_bin("lefthook"), "install"});
-    ASSERT_EQ(r.exit_code, 0) << describe(r);
-    ASSERT_TRUE(contains(read_file(work_ + "/.git/hooks/pre-push"), "lefthook"));
-    // The team's check ran on the push above only if lefthook was already installed.
-    fs::remove(work_ + "/.git/team-hook.log");
   }
+
+  void lefthook(const std::vector<std::string>& args, const std::string& cwd = "") {
+    std::vector<std::string> argv{node_bin("lefthook")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = cmd(argv, {}, cwd);
+    ASSERT_EQ(r.exit_code, 0) << describe(r);
+  }
+
+  std::string hook() const { return work_ + "/.git/hooks/pre-push"; }
+  std::string rc() const { return work_ + "/.git/bbsot/lefthook-rc.sh"; }
 };
 
-// lefthook skips a pre-push `commands:` entry when `git diff HEAD @{push}` is empty, which
-// lets a mirror push through; bbsot therefore recommends (and tests) the `scripts:` form.
-TEST_F(HookManagersLefthook, ScriptSnippetRunsAndTheMirrorIsRefused) {
-  install(kLefthookScripts, true);
-  expect_both_run_and_mirror_refused();
+TEST_F(HookManagersLefthook, InstalledBeforeBbsot) {
+  add_config();
+  lefthook({"install"});
+  auto r = init_ok();
+  EXPECT_TRUE(contains(r.out, "lefthook-local.yml")) << r.out;
+  EXPECT_TRUE(contains(read_file(hook()), rc())) << "lefthook's hooks do not source bbsot's rc script";
+  EXPECT_TRUE(contains(read_file(work_ + "/lefthook-local.yml"), "rc: " + rc()));
+  EXPECT_EQ(git_ok({"status", "--porcelain"}), "") << "lefthook-local.yml shows in git status";
+  EXPECT_EQ(doctor_check().level, "ok") << doctor_check().detail;
+  expect_guarded("lefthook, then bbsot");
+  commit_file("c.txt", "c\n", "A commit");
+  EXPECT_FALSE(read_lines(work_ + "/.git/team-commit.log").empty()) << "the team's pre-commit command did not run";
 }
 
-TEST_F(HookManagersLefthook, InitLeavesLefthooksHookAlone) {
-  install(kLefthookScripts, true);
-  expect_init_leaves_manager_alone("lefthook", work_ + "/.git/hooks", "git bbsot hook pre-push");
+TEST_F(HookManagersLefthook, InstalledAfterBbsot) {
+  add_config();
+  init_ok();
+  // lefthook renames bbsot's pre-push to pre-push.old, which it never runs.
+  lefthook({"install"});
+  EXPECT_TRUE(is_symlink(hook() + ".old"));
+  expect_doctor_fails_and_init_fixes("lefthook installed after bbsot");
+  expect_guarded("bbsot, then lefthook, then init again");
+}
+
+TEST_F(HookManagersLefthook, ReinstallKeepsBbsotUninstallMakesDoctorFail) {
+  add_config();
+  lefthook({"install"});
+  init_ok();
+  lefthook({"install"});  // regenerates its hooks from the merged config: the rc line stays
+  EXPECT_EQ(doctor_check().level, "ok") << doctor_check().detail;
+  lefthook({"install", "--force"});
+  EXPECT_EQ(doctor_check().level, "ok") << doctor_check().detail;
+
+  fs::remove(work_ + "/lefthook-local.yml");  // e.g. lefthook uninstall --remove-configs
+  expect_doctor_fails_and_init_fixes("lefthook-local.yml removed");
+
+  lefthook({"uninstall"});
+  EXPECT_FALSE(lexists(hook()));
+  expect_doctor_fails_and_init_fixes("lefthook uninstall");
+  EXPECT_EQ(link_target(hook()), hook_program("pre-push"));
+  expect_guarded("after lefthook uninstall and init", "", false);  // lefthook, and the team's script, are gone
+}
+
+TEST_F(HookManagersLefthook, LinkedWorktreeKeepsTheRcLine) {
+  add_config();
+  lefthook({"install"});
+  init_ok();
+  const std::string wt = add_worktree("wt");
+  ASSERT_FALSE(fs::exists(wt + "/lefthook-local.yml"));
+  // A different lefthook.yml on the worktree's branch makes lefthook resync the shared
+  // hooks from that worktree's configuration at its next hook run.
+  write_file(wt + "/lefthook.yml", std::string(kLefthookConfig) +
+                                       "pre-merge-commit:\n  commands:\n    x:\n      run: "
+                                       "true\n");
+  commit_file("wt.txt", "wt\n", "Work in the worktree", wt);
+  git_ok({"add", "lefthook.yml"}, wt);
+  git_ok({"commit", "-q", "-m", "lefthook.yml for the worktree"}, wt);
+  EXPECT_TRUE(fs::exists(wt + "/lefthook-local.yml")) << "the rc script did not write the worktree's local config";
+  EXPECT_TRUE(contains(read_file(hook()), rc())) << "lefthook dropped bbsot's rc line from the shared hooks";
+  EXPECT_EQ(git_ok({"status", "--porcelain"}, wt), "");
+  EXPECT_EQ(doctor_check("hook pre-push", wt).level, "ok") << doctor_check("hook pre-push", wt).detail;
+  expect_guarded("lefthook, linked worktree", wt);
+}
+
+// lefthook installed for commits only: bbsot links .git/hooks/pre-push itself, and the rc
+// line is ready for the day the team gives lefthook a pre-push (lefthook's re-sync then
+// moves bbsot's link aside).
+TEST_F(HookManagersLefthook, APrePushAddedToLefthookLaterKeepsBbsot) {
+  write_file(work_ + "/lefthook.yml",
+             "pre-commit:\n  commands:\n    team-commit:\n      run: echo \"team pre-commit\" >> \"$(git rev-parse "
+             "--git-common-dir)/team-commit.log\"\n");
+  git_ok({"add", "lefthook.yml"});
+  git_ok({"commit", "-q", "-m", "lefthook for commits"});
+  lefthook({"install"});
+  ASSERT_FALSE(lexists(hook()));
+  init_ok();
+  EXPECT_EQ(link_target(hook()), hook_program("pre-push"));
+  EXPECT_EQ(doctor_check().level, "ok") << doctor_check().detail;
+  expect_guarded("lefthook without a pre-push", "", false);
+  // The team adds its pre-push check; the next hook lefthook runs re-syncs the hooks.
+  add_config();
+  EXPECT_TRUE(contains(read_file(hook()), rc())) << "lefthook's new pre-push does not source bbsot's rc script";
+  EXPECT_EQ(doctor_check().level, "ok") << doctor_check().detail;
+  expect_guarded("lefthook with the team's new pre-push");
+}
+
+TEST_F(HookManagersLefthook, TheTeamsRcIsStillSourced) {
+  add_config(std::string(kLefthookConfig) + "rc: ./.lefthook-rc\n");
+  write_file(work_ + "/.lefthook-rc", "echo \"team rc $(basename \"$0\")\" >> .git/team-rc.log\n");
+  git_ok({"add", ".lefthook-rc"});
+  git_ok({"commit", "-q", "-m", "The team's rc"});
+  lefthook({"install"});
+  init_ok();
+  commit_file("c.txt", "c\n", "A commit");
+  git_ok({"checkout", "-q", "-b", "rc-branch"});
+  ASSERT_EQ(git({"push", "origin", "rc-branch"}).exit_code, 0);
+  const auto runs = read_lines(work_ + "/.git/team-rc.log");
+  EXPECT_NE(std::find(runs.begin(), runs.end(), "team rc pre-commit"), runs.end());
+  EXPECT_NE(std::find(runs.begin(), runs.end(), "team rc pre-push"), runs.end());
+  EXPECT_TRUE(recorded({"rc-branch"}));
+}
+
+TEST_F(HookManagersLefthook, AnRcOfTheUsersOwnIsRefusedChangingNothing) {
+  add_config();
+  lefthook({"install"});
+  write_file(work_ + "/lefthook-local.yml", "rc: ~/.my-lefthook-rc\n");
+  const auto before = clone_files(work_);
+  auto r = bbsot({"init", "--yes"});
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "lefthook-local.yml already sets rc: ~/.my-lefthook-rc")) << r.err;
+  EXPECT_TRUE(contains(r.err, "hint: ")) << r.err;
+  EXPECT_EQ(diff_snapshots(before, clone_files(work_)), "");
+  auto c = doctor_check();
+  EXPECT_EQ(c.level, "fail");
+  EXPECT_TRUE(contains(c.detail, "rc: ~/.my-lefthook-rc")) << c.detail;
+}
+
+TEST_F(HookManagersLefthook, UninstallGivesBackTheFilesAsTheyWere) {
+  add_config();
+  write_file(work_ + "/lefthook-local.yml", "# mine\npre-commit:\n  commands:\n    mine:\n      run: true\n");
+  lefthook({"install"});
+  const auto before = clone_files(work_);
+  init_ok();
+  EXPECT_TRUE(contains(read_file(work_ + "/lefthook-local.yml"), "# mine\n")) << "init lost the user's lines";
+  const std::string wt = add_worktree("wt");
+  commit_file("wt.txt", "wt\n", "Work in the worktree", wt);  // writes the worktree's lefthook-local.yml
+  auto u = bbsot({"uninstall"});
+  ASSERT_EQ(u.exit_code, 0) << describe(u);
+  EXPECT_FALSE(fs::exists(wt + "/lefthook-local.yml")) << u.out;
+  git_ok({"worktree", "remove", "--force", wt});
+  git_ok({"branch", "-q", "-D", "wt-branch"});
+  EXPECT_EQ(diff_snapshots(before, clone_files(work_)), "") << u.out;
+}
+
+// lefthook deletes any hook file containing its name in upper case, without a backup.
+TEST_F(HookManagersLefthook, NothingBbsotInstallsCarriesLefthooksFingerprint) {
+  add_config();
+  lefthook({"install"});
+  init_ok();
+  const std::string fingerprint = std::string("LEFT") + "HOOK";
+  for (const auto& f : {hook_program("pre-push"), rc(), work_ + "/lefthook-local.yml"})
+    EXPECT_FALSE(contains(read_file(f), fingerprint)) << f;
 }
 
 // =========================================================================== husky
 
-const char* kHuskyPrePush =
-    "echo \"team hook $1\" >> .git/team-hook.log\n"
-    "git bbsot hook pre-push \"$@\"\n";
-
-class HookManagersHusky : public HookManagers {
+class HookManagersHusky : public HookWiringTest {
  protected:
   void SetUp() override {
     if (auto why = ensure_node_tools(); !why.empty()) GTEST_SKIP() << why;
-    HookManagers::SetUp();
+    HookWiringTest::SetUp();
+  }
+
+  void add_husky() {
     write_file(work_ + "/package.json", "{\n  \"name\": \"shop\",\n  \"private\": true\n}\n");
     auto r = cmd({node_bin("husky"), "init"});  // what `npx husky init` runs
     ASSERT_EQ(r.exit_code, 0) << describe(r);
     ASSERT_EQ(git_ok({"config", "core.hooksPath"}), ".husky/_");
     fs::remove(work_ + "/.husky/pre-commit");  // husky's sample: `npm test`
-    write_file(work_ + "/.husky/pre-push", kHuskyPrePush);
+    write_file(work_ + "/.husky/pre-push", team_snippet("pre-push"));
+    write_file(work_ + "/.husky/commit-msg",
+               "echo \"team commit-msg\" >> \"$(git rev-parse --git-common-dir)/team-commit.log\"\n");
     git_ok({"add", "package.json", ".husky"});
     git_ok({"commit", "-q", "-m", "Add husky"});
+    fs::remove(work_ + "/.git/team-commit.log");
+  }
+
+  void rerun_husky() {
+    auto r = cmd({node_bin("husky")});  // what `npm install` runs through "prepare"
+    ASSERT_EQ(r.exit_code, 0) << describe(r);
   }
 };
 
-TEST_F(HookManagersHusky, BothHooksRunAndTheMirrorIsRefused) { expect_both_run_and_mirror_refused(); }
+TEST_F(HookManagersHusky, InstalledBeforeBbsot) {
+  add_husky();
+  const auto husky_dir = snapshot_tree(work_ + "/.husky");
+  auto r = init_ok();
+  EXPECT_TRUE(contains(r.out, "nothing was written into .husky/_")) << r.out;
+  EXPECT_EQ(snapshot_tree(work_ + "/.husky"), husky_dir) << "init wrote into .husky";
+  EXPECT_EQ(git_ok({"config", "--local", "--no-includes", "core.hooksPath"}), ".husky/_");
+  EXPECT_EQ(git_ok({"rev-parse", "--git-path", "hooks"}), work_ + "/.git/bbsot/hooks");
+  EXPECT_EQ(doctor_check().level, "ok") << doctor_check().detail;
+  expect_guarded("husky, then bbsot");
+  commit_file("c.txt", "c\n", "A commit");
+  EXPECT_FALSE(read_lines(work_ + "/.git/team-commit.log").empty()) << "husky's commit-msg hook did not run";
+  // husky's .husky/_ is ignored, so a new worktree has none until husky runs there: the
+  // team's hooks do not run in it (as without bbsot), bbsot's pre-push does.
+  const std::string wt = add_worktree("wt");
+  expect_guarded("husky, linked worktree", wt, false);
+}
 
-TEST_F(HookManagersHusky, InitLeavesHuskysHooksAlone) {
-  const std::string own = read_file(work_ + "/.husky/pre-push");
-  expect_init_leaves_manager_alone("husky", work_ + "/.husky/_", "git bbsot hook pre-push \"$@\"");
-  EXPECT_EQ(read_file(work_ + "/.husky/pre-push"), own);
-  EXPECT_FALSE(is_symlink(work_ + "/.git/hooks/pre-push"));
-  EXPECT_EQ(git_ok({"config", "core.hooksPath"}), ".husky/_");
+TEST_F(HookManagersHusky, InstalledAfterBbsot) {
+  init_ok();
+  add_husky();  // sets core.hooksPath: git no longer runs .git/hooks/pre-push
+  expect_doctor_fails_and_init_fixes("husky installed after bbsot");
+  EXPECT_FALSE(is_symlink(work_ + "/.git/hooks/pre-push")) << "the link git no longer runs stayed";
+  expect_guarded("bbsot, then husky, then init again");
+}
+
+TEST_F(HookManagersHusky, RerunningHuskyKeepsBbsot) {
+  add_husky();
+  init_ok();
+  rerun_husky();  // rewrites .husky/_ and sets core.hooksPath .husky/_ again
+  EXPECT_EQ(git_ok({"rev-parse", "--git-path", "hooks"}), work_ + "/.git/bbsot/hooks");
+  EXPECT_EQ(doctor_check().level, "ok") << doctor_check().detail;
+  expect_guarded("after re-running husky");
+  // Dropping husky's core.hooksPath leaves bbsot's directory forwarding to a directory
+  // git would no longer use: doctor says so, init goes back to .git/hooks.
+  git_ok({"config", "--unset", "core.hooksPath"});
+  expect_doctor_fails_and_init_fixes("core.hooksPath unset");
+  EXPECT_EQ(link_target(work_ + "/.git/hooks/pre-push"), hook_program("pre-push"));
+  expect_guarded("after core.hooksPath was unset", "", false);
+}
+
+TEST_F(HookManagersHusky, UninstallGivesBackTheFilesAsTheyWere) {
+  add_husky();
+  const auto before = clone_files(work_);
+  init_ok();
+  rerun_husky();
+  auto u = bbsot({"uninstall"});
+  ASSERT_EQ(u.exit_code, 0) << describe(u);
+  EXPECT_EQ(diff_snapshots(before, clone_files(work_)), "") << u.out;
+  EXPECT_EQ(git_ok({"rev-parse", "--git-path", "hooks"}), ".husky/_");
 }
 
 }  // namespace
