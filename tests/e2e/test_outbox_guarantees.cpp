@@ -89,29 +89,6 @@ TEST_F(Outbox, HugeCommitMessageIsDeliveredTruncated) {
   EXPECT_LE(message.size(), 8192u);
 }
 
-// 20,000 refs in one push: split into reports of at most 256 KB, every ref in exactly one.
-TEST_F(Outbox, TwentyThousandRefsAreEachReportedExactlyOnce) {
-  const std::string sha = commit("the tip of every branch");
-  std::string updates;
-  for (int i = 0; i < 20000; ++i) updates += "create refs/heads/b" + std::to_string(i) + " " + sha + "\n";
-  auto u = run({"git", "update-ref", "--stdin"}, env_, work_, updates, 120000);
-  ASSERT_EQ(u.exit_code, 0) << describe(u);
-  auto r = run({"git", "push", "-q", "origin", "refs/heads/b*:refs/heads/b*"}, env_, work_, "", 300000);
-  ASSERT_EQ(r.exit_code, 0) << describe(r);
-  ASSERT_TRUE(eventually([&] { return !receiver_->requests().empty() && deliverers_running() == 0; }, 240000));
-  auto ds = deliveries();
-  ASSERT_GT(ds.size(), 1u) << "one body cannot hold 20,000 changes within 256 KB";
-  std::map<std::string, int> seen;
-  std::set<std::string> ids;
-  for (const auto& d : ds) {
-    EXPECT_LE(d.raw.size(), 256000u);
-    EXPECT_TRUE(ids.insert(d.header("x-request-uuid")).second) << "request id used twice";
-    for (const auto& c : d.body["push"]["changes"]) ++seen[c["new"]["name"].get<std::string>()];
-  }
-  EXPECT_EQ(seen.size(), 20000u);
-  for (const auto& [name, n] : seen) EXPECT_EQ(n, 1) << name;
-}
-
 // A push that landed is delivered even when the branch has moved on since (two more
 // pushes, then a teammate's force-push): its tracking ref's reflog proves it landed.
 TEST_F(Outbox, LandedPushIsDeliveredAfterTheBranchMovedOn) {
