@@ -449,20 +449,32 @@ std::string helper_value() {
   return path;
 }
 
+// git config writes init and uninstall make: each must succeed, or the command stops
+// saying which one failed.
+void git_must(const std::vector<std::string>& args, const std::string& work) {
+  auto r = git_run(args, work);
+  std::string shown = "git";
+  for (const auto& a : args) shown += " " + a;
+  if (!r) throw Error("git bbsot: " + shown + ": " + r.error());
+  if (r->exit_code != 0)
+    throw Error("git bbsot: " + shown + " failed (exit " + std::to_string(r->exit_code) + ")" +
+                (r->err.empty() ? "" : ": " + r->err.substr(0, r->err.find('\n'))));
+}
+
 void configure_helper(const std::string& url, bool global, const std::string& work, std::vector<std::string>& done) {
   const std::string scope = global ? "--global" : "--local";
   const std::string key = "credential." + url + ".helper";
   const std::string cur = "\n" + git_out({"config", scope, "--get-all", key}, work) + "\n";
   const std::string value = helper_value();
   if (cur.find("\n" + value + "\n") == std::string::npos && cur.find("\nbbsot\n") == std::string::npos) {
-    git_run({"config", scope, "--add", key, value}, work);
+    git_must({"config", scope, "--add", key, value}, work);
     done.push_back("git config " + scope + " " + key + " " + value);
   }
   const std::string path_key = "credential." + url + ".useHttpPath";
   if (git_out({"config", scope, "--type=bool", "--get", path_key}, work) != "true") {
-    git_run({"config", scope, path_key, "true"}, work);
+    git_must({"config", scope, path_key, "true"}, work);
     // Recorded so that uninstall removes this entry, and never one the user set.
-    git_run({"config", scope, "--add", kPathRecordKey, url}, work);
+    git_must({"config", scope, "--add", kPathRecordKey, url}, work);
     done.push_back("git config " + scope + " " + path_key + " true");
   }
 }
@@ -493,10 +505,10 @@ void remove_recorded_use_http_path(const std::string& scope, const std::string& 
     const std::string key = "credential." + urls.substr(pos, end - pos) + ".useHttpPath";
     pos = end + 1;
     if (git_out({"config", scope, "--get", key}, work).empty()) continue;
-    git_run({"config", scope, "--unset-all", key}, work);
+    git_must({"config", scope, "--unset-all", key}, work);
     std::cout << "bbsot: removed " << key << " (" << scope.substr(2) << ")\n";
   }
-  if (!urls.empty()) git_run({"config", scope, "--unset-all", kPathRecordKey}, work);
+  if (!urls.empty()) git_must({"config", scope, "--unset-all", kPathRecordKey}, work);
 }
 
 }  // namespace
@@ -642,7 +654,7 @@ int cmd_uninstall(const Args& args) {
       if (end == std::string::npos) end = keys.size();
       const std::string key = keys.substr(pos, end - pos);
       pos = end + 1;
-      git_run({"config", scope, "--unset-all", key, kHelperValues}, work);
+      git_must({"config", scope, "--unset-all", key, kHelperValues}, work);
       std::cout << "bbsot: removed " << key << " (" << scope.substr(2) << ")\n";
     }
     remove_recorded_use_http_path(scope, work);

@@ -35,9 +35,10 @@ class ConfigError : public Error {
       : Error(message, kExitUsage, std::move(hints)) {}
 };
 
-// A value or a one-line failure message.
+// A value or a one-line failure message. [[nodiscard]]: a result is never dropped (a
+// caller that means to ignore one says so with (void) and a comment why).
 template <class T>
-class Expected {
+class [[nodiscard]] Expected {
  public:
   Expected(T value) : v_(std::move(value)) {}
   static Expected failure(std::string message) { return Expected(Fail{std::move(message)}); }
