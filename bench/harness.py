@@ -34,6 +34,7 @@ class Variant:
         self.stdin = None if stdin == "-" else stdin
         self.argv = shlex.split(command)
         self.times = []
+        self.cpu = []
         self.expect = None
         self.cwd = None
 
@@ -68,7 +69,7 @@ def spawn_once(v, capture):
                 if not b:
                     break
                 chunks.append(b)
-        _, status = os.waitpid(pid, 0)
+        _, status, ru = os.wait4(pid, 0)
         t1 = time.perf_counter_ns()
     finally:
         for fd in fds:
@@ -76,7 +77,10 @@ def spawn_once(v, capture):
         if rd is not None:
             os.close(rd)
     out = b"".join(chunks) if capture else None
-    return t1 - t0, out, os.waitstatus_to_exitcode(status)
+    # CPU of the process and every descendant it waited for (git waits for its hooks; a
+    # detached deliverer is not included: it is measured on its own, see bench/push.sh).
+    cpu = int((ru.ru_utime + ru.ru_stime) * 1e9)
+    return t1 - t0, out, os.waitstatus_to_exitcode(status), cpu
 
 
 def between(cmd):
@@ -90,7 +94,7 @@ def between(cmd):
 def warm_up(variants, rounds, between_cmd):
     for _ in range(rounds):
         for v in variants:
-            _, out, code = spawn_once(v, True)
+            _, out, code, _ = spawn_once(v, True)
             between(between_cmd)
             if code != 0:
                 sys.exit("harness: variant %s exited %d" % (v.name, code))
@@ -103,11 +107,12 @@ def measure(variants, runs, between_cmd):
     for r in range(runs):
         for i in range(n):
             v = variants[(i + r) % n]
-            ns, _, code = spawn_once(v, False)
+            ns, _, code, cpu = spawn_once(v, False)
             between(between_cmd)
             if code != 0:
                 sys.exit("harness: variant %s exited %d" % (v.name, code))
             v.times.append(ns)
+            v.cpu.append(cpu)
 
 
 def pct(sorted_ns, p):
@@ -119,19 +124,22 @@ def report(variants, baseline, runs):
     base = next((v for v in variants if v.name == baseline), None)
     base_med = statistics.median(base.times) if base else None
     width = max(len(v.name) for v in variants)
-    print("%-*s %9s %9s %9s %9s %8s" % (width, "variant", "median", "p10", "p90", "min", "ratio"))
-    print("%-*s %9s %9s %9s %9s %8s" % (width, "", "ms", "ms", "ms", "ms",
-                                        "/" + (baseline or "-")[:7]))
+    base_cpu = statistics.median(base.cpu) if base else None
+    print("%-*s %9s %9s %9s %9s %8s %9s %8s" % (width, "variant", "median", "p10", "p90", "min", "ratio", "cpu", "ratio"))
+    print("%-*s %9s %9s %9s %9s %8s %9s %8s" % (width, "", "ms", "ms", "ms", "ms",
+                                                "/" + (baseline or "-")[:7], "ms", "cpu"))
     rows = {}
     for v in variants:
         s = sorted(v.times)
         med = statistics.median(s)
         ratio = med / base_med if base_med else float("nan")
+        cpu = statistics.median(v.cpu)
+        cpu_ratio = cpu / base_cpu if base_cpu else float("nan")
         rows[v.name] = {"median_ms": med / 1e6, "p10_ms": pct(s, 10) / 1e6,
                         "p90_ms": pct(s, 90) / 1e6, "min_ms": s[0] / 1e6,
-                        "ratio": ratio, "runs": len(s)}
-        print("%-*s %9.3f %9.3f %9.3f %9.3f %8.2f" % (
-            width, v.name, med / 1e6, pct(s, 10) / 1e6, pct(s, 90) / 1e6, s[0] / 1e6, ratio))
+                        "ratio": ratio, "runs": len(s), "cpu_ms": cpu / 1e6, "cpu_ratio": cpu_ratio}
+        print("%-*s %9.3f %9.3f %9.3f %9.3f %8.2f %9.3f %8.2f" % (
+            width, v.name, med / 1e6, pct(s, 10) / 1e6, pct(s, 90) / 1e6, s[0] / 1e6, ratio, cpu / 1e6, cpu_ratio))
     print("(%d interleaved runs per variant)" % runs)
     return rows
 

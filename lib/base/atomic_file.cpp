@@ -57,25 +57,25 @@ Status sync_directory(const std::string& dir) {
   return ok_status();
 }
 
-void AtomicFile::commit(bool sync_dir) {
-  if (::fsync(fd_) != 0) throw Error("cannot sync " + tmp_path_ + ": " + std::strerror(errno));
+void AtomicFile::commit(Sync sync) {
+  if (sync != Sync::None && ::fsync(fd_) != 0) throw Error("cannot sync " + tmp_path_ + ": " + std::strerror(errno));
   int rc = ::close(fd_);
   fd_ = -1;
   if (rc != 0) throw Error("cannot close " + tmp_path_ + ": " + std::strerror(errno));
   if (::rename(tmp_path_.c_str(), path_.c_str()) != 0)
     throw Error("cannot rename " + tmp_path_ + " to " + path_ + ": " + std::strerror(errno));
   tmp_path_.clear();
-  if (sync_dir) {
+  if (sync == Sync::FileAndDirectory) {
     auto s = sync_directory(dirname_of(path_));
     if (!s) throw Error(s.error());
   }
 }
 
-Status write_file_atomic(const std::string& path, const std::string& data, mode_t mode, bool sync_dir) {
+Status write_file_atomic(const std::string& path, const std::string& data, mode_t mode, Sync sync) {
   try {
     AtomicFile f(path, mode);
     f.write(data);
-    f.commit(sync_dir);
+    f.commit(sync);
     return ok_status();
   } catch (const Error& e) {
     return Status::failure(e.what());

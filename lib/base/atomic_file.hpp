@@ -10,6 +10,14 @@
 
 namespace bbsot {
 
+// How durable a write is. Every write is atomic (readers see the old or the new file);
+// these say what survives a power failure, at the cost of an fsync each.
+enum class Sync {
+  None,              // atomic only: survives a killed process, not a power cut
+  File,              // the content is on disk before the rename
+  FileAndDirectory,  // and the rename itself: for files a reader must find after a crash
+};
+
 class AtomicFile {
  public:
   AtomicFile(std::string path, mode_t mode = 0600);
@@ -18,10 +26,8 @@ class AtomicFile {
   AtomicFile& operator=(const AtomicFile&) = delete;
 
   void write(const std::string& data);
-  // Flushes, fsyncs and renames over the target; with `sync_dir`, also fsyncs the
-  // directory, so the new name survives a crash (records a report depends on). Throws
-  // Error on failure.
-  void commit(bool sync_dir = false);
+  // Renames over the target, after the fsyncs `sync` asks for. Throws Error on failure.
+  void commit(Sync sync = Sync::File);
 
  private:
   std::string path_;
@@ -31,7 +37,7 @@ class AtomicFile {
 
 // Convenience: write `data` to `path` atomically with `mode`.
 [[nodiscard]] Status write_file_atomic(const std::string& path, const std::string& data, mode_t mode = 0600,
-                                       bool sync_dir = false);
+                                       Sync sync = Sync::File);
 // fsync of a directory (after a rename or unlink in it). Failure: why not.
 [[nodiscard]] Status sync_directory(const std::string& dir);
 

@@ -189,7 +189,7 @@ Status save_clone_state(const std::string& common_dir, const CloneState& state) 
   const std::string path = clone_state_path(common_dir);
   auto d = ensure_private_dir(dirname_of(path), "bbsot's directory in the repository");
   if (!d) return d;
-  return write_file_atomic(path, clone_state_json(state), 0600, true);
+  return write_file_atomic(path, clone_state_json(state), 0600, Sync::FileAndDirectory);
 }
 
 CloneState state_from_config(const RepoConfig& cfg, const std::string& source_remote, bool approve_destination) {

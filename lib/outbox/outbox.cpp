@@ -364,7 +364,7 @@ Status Outbox::write(const PushRecord& r) {
   if (!valid_record_id(r.id)) return Status::failure("refusing to write a record with a bad id");
   if (auto d = ensure_private_dir(dirname_of(dir_), "bbsot's directory in the repository"); !d) return d;
   if (auto d = ensure_private_dir(dir_, "the outbox"); !d) return d;
-  return write_file_atomic(path_of(r.id), record_to_json(r), 0600, true);
+  return write_file_atomic(path_of(r.id), record_to_json(r), 0600, Sync::FileAndDirectory);
 }
 
 Expected<PushRecord> Outbox::read(const std::string& id) const {
@@ -413,13 +413,13 @@ OutboxListing Outbox::list() const {
   return out;
 }
 
-Status Outbox::update(const std::string& id, const std::function<bool(PushRecord&)>& change) {
+Status Outbox::update(const std::string& id, const std::function<bool(PushRecord&)>& change, bool durable) {
   auto lock = FileLock::acquire(lock_path(), kLockTimeoutMs);
   if (!lock) return Status::failure(lock.error());
   auto r = read(id);
   if (!r) return Status::failure(r.error());
   if (!change(*r)) return ok_status();
-  return write_file_atomic(path_of(id), record_to_json(*r), 0600, true);
+  return write_file_atomic(path_of(id), record_to_json(*r), 0600, durable ? Sync::FileAndDirectory : Sync::None);
 }
 
 Status Outbox::replace(const std::string& id, const std::vector<PushRecord>& parts) {
@@ -437,10 +437,10 @@ Status Outbox::replace(const std::string& id, const std::vector<PushRecord>& par
       continue;
     }
     if (auto existing = read(p.id); existing && existing->state != RecordState::Pending) continue;
-    auto w = write_file_atomic(path_of(p.id), record_to_json(p), 0600, false);
+    auto w = write_file_atomic(path_of(p.id), record_to_json(p), 0600, Sync::File);
     if (!w) return w;
   }
-  if (self) return write_file_atomic(path_of(id), record_to_json(*self), 0600, true);
+  if (self) return write_file_atomic(path_of(id), record_to_json(*self), 0600, Sync::FileAndDirectory);
   if (::unlink(path_of(id).c_str()) != 0 && errno != ENOENT)
     return Status::failure("cannot remove report " + id + ": " + std::strerror(errno));
   return sync_directory(dir_);

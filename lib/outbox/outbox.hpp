@@ -52,7 +52,11 @@ class Outbox {
   [[nodiscard]] OutboxListing list() const;
   // Read-modify-write of one record under the lock. `change` returns false to leave the
   // record as it is. Fails when the record is gone (dropped meanwhile) or unreadable.
-  [[nodiscard]] Status update(const std::string& id, const std::function<bool(PushRecord&)>& change);
+  // `durable`: fsync file and directory. Without it the write is still atomic (a rename:
+  // a killed process leaves the old or the new record, never half of one); only a power
+  // failure can undo it, costing at worst one more attempt under the same request id.
+  [[nodiscard]] Status update(const std::string& id, const std::function<bool(PushRecord&)>& change,
+                              bool durable = true);
   // Replaces record `id` by `parts` (a split, or the record itself with new content)
   // under the lock: parts other than `id` are written first, then `id` is rewritten or,
   // if no part has its id, removed. A part whose file exists already and is no longer

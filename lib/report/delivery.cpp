@@ -434,12 +434,15 @@ DeliverySummary deliver_ready(const std::string& common_dir, bool ignore_backoff
       // The attempt number is on disk before the request goes out, so a deliverer killed
       // mid-request makes the next one send attempt n+1 with the same request id.
       int attempt = 0;
-      auto claimed = box.update(listed.id, [&](PushRecord& cur) {
-        if (cur.state != RecordState::Ready) return false;
-        attempt = ++cur.attempts;
-        cur.last_attempt_at = now;
-        return true;
-      });
+      auto claimed = box.update(
+          listed.id,
+          [&](PushRecord& cur) {
+            if (cur.state != RecordState::Ready) return false;
+            attempt = ++cur.attempts;
+            cur.last_attempt_at = now;
+            return true;
+          },
+          false);
       if (!claimed || attempt == 0) continue;  // dropped or sent meanwhile
       PushRecord r = listed;
       r.attempts = attempt;
@@ -486,7 +489,7 @@ DeliverySummary deliver_ready(const std::string& common_dir, bool ignore_backoff
             break;
         }
         return true;
-      });
+      }, false);
       if (!saved) sum.messages.push_back("report " + r.id + ": " + saved.error());
       const std::string shown = "report " + short_id(r.id) + " (" + std::to_string(r.changes.size()) + " ref" +
                                 (r.changes.size() == 1 ? "" : "s") + "): ";
