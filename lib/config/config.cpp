@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "base/files.hpp"
+#include "base/text.hpp"
 
 namespace bbsot {
 
@@ -26,23 +27,6 @@ std::string where(const std::string& file, const YAML::Node& n) {
 [[noreturn]] void fail(const std::string& file, const YAML::Node& n, const std::string& what,
                        std::vector<std::string> hints = {}) {
   throw ConfigError(where(file, n) + ": " + what, std::move(hints));
-}
-
-// Optimal string alignment distance: a swapped pair of letters ("kye") counts as one typo.
-size_t edit_distance(const std::string& a, const std::string& b) {
-  // Three rolling rows instead of a matrix: this runs for every unknown key, hostile ones too.
-  std::vector<size_t> before(b.size() + 1), prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) cur[j] = std::min(cur[j], before[j - 2] + 1);
-    }
-    std::swap(before, prev);
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
 }
 
 // Reads one mapping, rejecting unknown keys with the nearest known one.
@@ -94,7 +78,7 @@ class Section {
     const std::string k = key.IsScalar() ? key.Scalar() : "";
     if (std::find(known_.begin(), known_.end(), k) != known_.end()) return;
     std::vector<std::string> hints;
-    if (auto near = nearest_key(k, known_))
+    if (auto near = nearest_word(k, known_))
       hints.push_back("did you mean '" + *near + "'?");
     else {
       std::string all;
@@ -209,19 +193,6 @@ void check_private(const std::string& path) {
 }
 
 }  // namespace
-
-std::optional<std::string> nearest_key(const std::string& key, const std::vector<std::string>& known) {
-  std::optional<std::string> best;
-  size_t best_d = std::max<size_t>(2, key.size() / 3) + 1;
-  for (const auto& k : known) {
-    // The distance is at least the difference in length: most candidates end here.
-    const size_t gap = key.size() > k.size() ? key.size() - k.size() : k.size() - key.size();
-    if (gap >= best_d) continue;
-    size_t d = edit_distance(key, k);
-    if (d < best_d) best_d = d, best = k;
-  }
-  return best;
-}
 
 UserConfig parse_user_config(const std::string& text, const std::string& file) {
   UserConfig cfg;

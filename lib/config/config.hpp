@@ -91,7 +91,4 @@ UserConfig parse_user_config(const std::string& text, const std::string& path_fo
 RepoConfig load_repo_config(const std::string& path);
 RepoConfig parse_repo_config(const std::string& text, const std::string& path_for_messages);
 
-// The nearest of `known` to `key` by edit distance, if close enough to be a likely typo.
-std::optional<std::string> nearest_key(const std::string& key, const std::vector<std::string>& known);
-
 }  // namespace bbsot
