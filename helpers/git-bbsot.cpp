@@ -1,9 +1,6 @@
-// git bbsot: dispatch to a subcommand from the table in lib/commands.cpp.
-#include <cstdio>
-#include <exception>
+// git bbsot: dispatch to a subcommand from the table in cli/commands.cpp.
 #include <string>
 
-#include "base/error.hpp"
 #include "cli/commands.hpp"
 
 int main(int argc, char** argv) {
@@ -11,19 +8,5 @@ int main(int argc, char** argv) {
   std::string name = argc > 1 ? argv[1] : "help";
   if (name == "--help" || name == "-h") name = "help";
   if (name == "--version") name = "version";
-  const Command* cmd = find_command(name);
-  if (cmd == nullptr) {
-    print_error("'" + name + "' is not a bbsot command", {"see 'git bbsot --help' for the list"});
-    return kExitUsage;
-  }
-  Args args(argv + (argc > 1 ? 2 : argc), argv + argc);
-  try {
-    return cmd->run(args);
-  } catch (const Error& e) {
-    print_error(e.what(), e.hints());
-    return e.exit_code();
-  } catch (const std::exception& e) {
-    print_error(std::string("bbsot ") + name + ": " + e.what());
-    return kExitFailed;
-  }
+  return run_command(name, Args(argv + (argc > 1 ? 2 : argc), argv + argc));
 }

@@ -1058,3 +1058,72 @@ TEST(CliSecrets, InitRefusesSecretsOnTheCommandLineWithoutEchoingThem) {
   }
 }
 }  // namespace bbsot::test
+
+// ========================================================= first contact (issue 16)
+// Reopens the anonymous namespace above: the fixtures are shared.
+namespace bbsot::test {
+namespace {
+
+// ------------------------------------------------------------------------- did-you-mean
+
+TEST_F(CliUsage, MistypedCommandGetsDidYouMean) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"stauts"}, {"help", "stauts"}, {"docter", "--json-not"}}) {
+    auto r = bbsot(args, tmp_.path());
+    EXPECT_EQ(r.exit_code, 2) << args[0] << "\n" << describe(r);
+    const std::string typo = args[0] == "help" ? args[1] : args[0];
+    const std::string near = typo == "stauts" ? "status" : "doctor";
+    EXPECT_TRUE(contains(r.err, "error: '" + typo + "' is not a bbsot command\n")) << r.err;
+    EXPECT_TRUE(contains(r.err, "hint: did you mean '" + near + "'?\n")) << r.err;
+    EXPECT_EQ(r.out, "");
+  }
+  // Nothing near: the list, as before.
+  auto far = bbsot({"help", "frobnicate"}, tmp_.path());
+  EXPECT_EQ(far.exit_code, 2) << describe(far);
+  EXPECT_TRUE(contains(far.err, "see 'git bbsot --help'")) << far.err;
+  EXPECT_FALSE(contains(far.err, "did you mean")) << far.err;
+}
+
+// ------------------------------------------------------------------------ --json errors
+
+TEST_F(CliUsage, JsonErrorsAreOneObjectOnStdout) {
+  init_with_local_remotes();
+  struct Case {
+    std::vector<std::string> args;
+    int exit_code;
+    std::string in_error;
+    std::string in_hint;
+  };
+  write_file(work_ + "/.bbsot.yml", "integration:\n  type: bitbucket\n  repositroy: acme/shop\n");
+  for (const Case& c : std::vector<Case>{
+           {{"status", "--json", "--bogus"}, 2, "bogus", "usage: git bbsot status"},              // usage error
+           {{"status", "--no-fetch", "--json"}, 2, ".bbsot.yml:3:3: unknown key", "repository"},  // ConfigError
+           {{"stauts", "--json"}, 2, "'stauts' is not a bbsot command", "did you mean 'status'?"},
+           {{"token", "https://nowhere.example/x.git", "--json"}, 1, "no bbsot account matches", "init"},
+       }) {
+    auto r = bbsot(c.args);
+    EXPECT_EQ(r.exit_code, c.exit_code) << c.args[0] << "\n" << describe(r);
+    EXPECT_EQ(r.err, "") << c.args[0];
+    auto j = json::parse(r.out, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << c.args[0] << ": not one JSON object:\n" << r.out;
+    EXPECT_EQ(j.size(), 3u) << j.dump();
+    ASSERT_TRUE(j["error"].is_string()) << j.dump();
+    EXPECT_TRUE(contains(j["error"].get<std::string>(), c.in_error)) << j.dump();
+    ASSERT_TRUE(j["hints"].is_array()) << j.dump();
+    std::string hints;
+    for (const auto& h : j["hints"]) hints += h.get<std::string>() + "\n";
+    EXPECT_TRUE(contains(hints, c.in_hint)) << j.dump();
+    EXPECT_EQ(j["exit_code"], c.exit_code) << j.dump();
+    // Without --json: the same error in git's voice on stderr, nothing on stdout.
+    std::vector<std::string> plain;
+    for (const auto& a : c.args)
+      if (a != "--json") plain.push_back(a);
+    auto t = bbsot(plain);
+    EXPECT_EQ(t.exit_code, c.exit_code) << describe(t);
+    EXPECT_EQ(t.out, "") << c.args[0];
+    EXPECT_TRUE(contains(t.err, "error: ")) << t.err;
+  }
+}
+
+}  // namespace
+}  // namespace bbsot::test
