@@ -1064,6 +1064,22 @@ TEST(CliSecrets, InitRefusesSecretsOnTheCommandLineWithoutEchoingThem) {
 namespace bbsot::test {
 namespace {
 
+// ---------------------------------------------------------------------------- --version
+
+TEST_F(CliUsage, CredentialHelperPrintsTheVersionLikeGitBbsot) {
+  auto want = run({bin_path("git-bbsot"), "--version"}, env_, tmp_.path());
+  ASSERT_EQ(want.exit_code, 0) << describe(want);
+  ASSERT_TRUE(want.out.starts_with("bbsot ")) << want.out;
+  auto r = run({bin_path("git-credential-bbsot"), "--version"}, env_, tmp_.path());
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(r.out, want.out);
+  EXPECT_EQ(r.err, "");
+  // --help is unchanged: the usage on stdout, exit 0.
+  auto h = run({bin_path("git-credential-bbsot"), "--help"}, env_, tmp_.path());
+  EXPECT_EQ(h.exit_code, 0) << describe(h);
+  EXPECT_TRUE(h.out.starts_with("usage: git-credential-bbsot <get|store|erase>\n")) << h.out;
+}
+
 // ------------------------------------------------------------------------- did-you-mean
 
 TEST_F(CliUsage, MistypedCommandGetsDidYouMean) {
