@@ -861,7 +861,8 @@ TEST_F(CliSync, MergesTheParentAndPushesToTheSource) {
   EXPECT_EQ(anc.exit_code, 0) << "origin's feature lacks main's commit";
   EXPECT_EQ(git_ok({"rev-parse", "feature"}, origin_), git_ok({"rev-parse", "feature"}));
   EXPECT_EQ(git_ok({"ls-remote", "platform"}), "");
-  EXPECT_EQ(git_ok({"rev-parse", "--abbrev-ref", "HEAD"}), "feature");
+  // Back on the branch the user started on (issue 16).
+  EXPECT_EQ(git_ok({"rev-parse", "--abbrev-ref", "HEAD"}), "main");
 }
 
 TEST_F(CliSync, ConflictStopsInTheMergeState) {
@@ -1139,6 +1140,68 @@ TEST_F(CliUsage, JsonErrorsAreOneObjectOnStdout) {
     EXPECT_EQ(t.out, "") << c.args[0];
     EXPECT_TRUE(contains(t.err, "error: ")) << t.err;
   }
+}
+
+// ------------------------------------------------------------------------------- sync
+
+TEST_F(CliSync, ReturnsToTheStartingBranch) {
+  commit("main moved on", "", "main.txt", "main\n");
+  git_ok({"push", "-q", "origin", "main"});
+  git_ok({"checkout", "-q", "-b", "elsewhere", "main"});
+  auto r = bbsot({"sync", "feature"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(git_ok({"rev-parse", "--abbrev-ref", "HEAD"}), "elsewhere");
+  EXPECT_TRUE(contains(r.out, "back on elsewhere, where you started")) << r.out;
+  // --no-push too.
+  commit("main again", "", "main2.txt", "main\n");
+  git_ok({"push", "-q", "origin", "elsewhere:main"});
+  auto np = bbsot({"sync", "feature", "--no-push"});
+  ASSERT_EQ(np.exit_code, 0) << describe(np);
+  EXPECT_EQ(git_ok({"rev-parse", "--abbrev-ref", "HEAD"}), "elsewhere");
+  // From a detached HEAD: back to the same commit, still detached.
+  const std::string here = git_ok({"rev-parse", "HEAD"});
+  git_ok({"checkout", "-q", "--detach", "HEAD"});
+  auto d = bbsot({"sync", "feature", "--no-push"});
+  ASSERT_EQ(d.exit_code, 0) << describe(d);
+  EXPECT_EQ(git({"symbolic-ref", "-q", "HEAD"}).exit_code, 1) << "not detached any more";
+  EXPECT_EQ(git_ok({"rev-parse", "HEAD"}), here);
+}
+
+TEST_F(CliSync, FailedPushStillReturnsAndSaysSo) {
+  commit("main moved on", "", "main.txt", "main\n");
+  git_ok({"push", "-q", "origin", "main"});
+  write_file(origin_ + "/hooks/pre-receive", "#!/bin/sh\necho 'Bitbucket: pushes are frozen' >&2\nexit 1\n", 0755);
+  auto r = bbsot({"sync", "feature"});
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  EXPECT_TRUE(contains(r.err, "error: git bbsot sync: the push to origin failed")) << r.err;
+  EXPECT_TRUE(contains(r.err, "hint: back on main, where you started")) << r.err;
+  EXPECT_EQ(git_ok({"rev-parse", "--abbrev-ref", "HEAD"}), "main");
+  // The merge stays on feature, ready to push.
+  EXPECT_EQ(git({"merge-base", "--is-ancestor", "main", "feature"}).exit_code, 0);
+}
+
+TEST_F(CliSync, ConflictSaysHowToGetBack) {
+  commit("main edits", "", "shared.txt", "main's version\n");
+  git_ok({"push", "-q", "origin", "main"});
+  git_ok({"checkout", "-q", "feature"});
+  commit("feature edits", "", "shared.txt", "feature's version\n");
+  git_ok({"push", "-q", "origin", "feature"});
+  git_ok({"checkout", "-q", "main"});
+  auto r = bbsot({"sync", "feature"});
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  EXPECT_EQ(git_ok({"rev-parse", "--abbrev-ref", "HEAD"}), "feature");
+  EXPECT_TRUE(contains(r.err, "hint: you are on feature (in the merge), not on main; when done: git checkout main"))
+      << r.err;
+}
+
+TEST_F(CliSync, GitFailingIsNotTakenForACleanWorkTree) {
+  // A corrupt index: `git status` fails. Read as "no output", it looked like a clean tree
+  // and sync went on to fetch and check out.
+  write_file(work_ + "/.git/index", "not an index\n");
+  auto r = bbsot({"sync", "feature"});
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  EXPECT_TRUE(contains(r.err, "error: git bbsot sync: git status --porcelain --untracked-files=no failed")) << r.err;
+  EXPECT_FALSE(contains(r.out, "git fetch")) << "sync went on after git failed:\n" << r.out;
 }
 
 }  // namespace
