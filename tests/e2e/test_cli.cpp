@@ -1142,6 +1142,61 @@ TEST_F(CliUsage, JsonErrorsAreOneObjectOnStdout) {
   }
 }
 
+// ---------------------------------------------------------------------------- colours
+
+// `git bbsot status` (and doctor) under a pseudo-terminal when `tty`, through script(1).
+class CliColour : public CliStatus {
+ protected:
+  RunResult status(const Env& extra, bool tty, const std::vector<std::string>& git_options = {}) {
+    std::string cmd = "git";
+    for (const auto& o : git_options) cmd += " " + o;
+    cmd += " bbsot status --no-fetch";
+    Env env = env_;
+    for (const auto& [k, v] : extra) env[k] = v;
+    if (tty) return run({"script", "-qec", cmd, "/dev/null"}, env, work_);
+    return run({"sh", "-c", cmd}, env, work_);
+  }
+  static bool coloured(const RunResult& r) { return contains(r.out, "\033["); }
+};
+
+TEST_F(CliColour, FollowsGitsRulesAndNoColor) {
+  ASSERT_EQ(run({"sh", "-c", "command -v script"}).exit_code, 0) << "script(1) (util-linux) is needed";
+  const Env xterm{{"TERM", "xterm"}};
+  // auto (git's default): a terminal that is not dumb.
+  EXPECT_TRUE(coloured(status(xterm, true))) << status(xterm, true).out;
+  EXPECT_FALSE(coloured(status({{"TERM", "dumb"}}, true)));
+  EXPECT_FALSE(coloured(status({{"TERM", ""}}, true))) << "an unset TERM is dumb to git";
+  EXPECT_FALSE(coloured(status(xterm, false)));
+  EXPECT_FALSE(coloured(status({{"TERM", "xterm"}, {"NO_COLOR", "1"}}, true)));
+  // color.ui from the config, and from git -c.
+  git_ok({"config", "color.ui", "never"});
+  EXPECT_FALSE(coloured(status(xterm, true))) << "color.ui=never";
+  git_ok({"config", "color.ui", "false"});
+  EXPECT_FALSE(coloured(status(xterm, true))) << "color.ui=false";
+  git_ok({"config", "color.ui", "true"});  // true is auto, as in git
+  EXPECT_TRUE(coloured(status(xterm, true))) << "color.ui=true on a terminal";
+  EXPECT_FALSE(coloured(status(xterm, false))) << "color.ui=true is auto: not into a pipe";
+  git_ok({"config", "color.ui", "always"});
+  EXPECT_TRUE(coloured(status(xterm, false))) << "color.ui=always into a pipe";
+  EXPECT_TRUE(coloured(status({{"TERM", "dumb"}}, false))) << "always means always";
+  // An explicit "always" outranks NO_COLOR (no-color.org: configuration wins).
+  EXPECT_TRUE(coloured(status({{"NO_COLOR", "1"}}, false)));
+  EXPECT_FALSE(coloured(status(xterm, true, {"-c", "color.ui=never"}))) << "git -c color.ui=never";
+  // color.bbsot, when set, wins over color.ui.
+  git_ok({"config", "color.bbsot", "never"});
+  EXPECT_FALSE(coloured(status(xterm, true))) << "color.bbsot=never beats color.ui=always";
+  git_ok({"config", "color.ui", "never"});
+  git_ok({"config", "color.bbsot", "always"});
+  EXPECT_TRUE(coloured(status({}, false))) << "color.bbsot=always beats color.ui=never";
+  // Doctor asks the same function.
+  auto d = bbsot({"doctor"});
+  EXPECT_TRUE(contains(d.out, "\033[")) << describe(d);
+  git_ok({"config", "color.bbsot", "never"});
+  git_ok({"config", "color.ui", "always"});
+  auto dn = bbsot({"doctor"});
+  EXPECT_FALSE(contains(dn.out, "\033[")) << describe(dn);
+}
+
 // ------------------------------------------------------------------------------- sync
 
 TEST_F(CliSync, ReturnsToTheStartingBranch) {
