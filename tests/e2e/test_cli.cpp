@@ -1259,5 +1259,35 @@ TEST_F(CliSync, GitFailingIsNotTakenForACleanWorkTree) {
   EXPECT_FALSE(contains(r.out, "git fetch")) << "sync went on after git failed:\n" << r.out;
 }
 
+// ---------------------------------------------------------------------- BBSOT_TRACE
+
+TEST_F(CliSync, RelativeTraceFileIsOneFileWhereTheUserIs) {
+  auto init = bbsot({"init"});
+  ASSERT_EQ(init.exit_code, 0) << describe(init);
+  fs::create_directories(work_ + "/sub/dir");
+  // A hook run by git (from the top directory, GIT_PREFIX=sub/dir/) and a git run by
+  // git-bbsot (which inherits the resolved path) both write to sub/dir/trace.log.
+  commit("main moved on", "", "main.txt", "main\n");
+  auto push = git({"push", "-q", "origin", "main"}, work_ + "/sub/dir", {{"BBSOT_TRACE", "trace.log"}});
+  ASSERT_EQ(push.exit_code, 0) << describe(push);
+  const std::string trace = work_ + "/sub/dir/trace.log";
+  ASSERT_TRUE(fs::exists(trace)) << "the hook's trace is not where the user ran git";
+  EXPECT_TRUE(contains(read_file(trace), "pre-push: ")) << read_file(trace);
+  fs::remove(trace);
+  auto r = bbsot({"sync", "feature"}, work_ + "/sub/dir", {{"BBSOT_TRACE", "trace.log"}});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  ASSERT_TRUE(fs::exists(trace)) << describe(r);
+  EXPECT_TRUE(contains(read_file(trace), "pre-push: ")) << read_file(trace);
+  EXPECT_FALSE(fs::exists(work_ + "/trace.log")) << "a second trace file in the top directory";
+  EXPECT_FALSE(fs::exists(work_ + "/sub/trace.log"));
+  // A file that cannot be opened, or a file descriptor: one warning, not silence.
+  auto bad = bbsot({"version"}, "", {{"BBSOT_TRACE", tmp_.path() + "/no/such/dir/trace.log"}});
+  EXPECT_EQ(bad.exit_code, 0);
+  EXPECT_TRUE(contains(bad.err, "warning: BBSOT_TRACE: cannot open " + tmp_.path() + "/no/such/dir/trace.log"))
+      << bad.err;
+  auto fd = bbsot({"version"}, "", {{"BBSOT_TRACE", "5"}});
+  EXPECT_TRUE(contains(fd.err, "warning: BBSOT_TRACE=5")) << fd.err;
+}
+
 }  // namespace
 }  // namespace bbsot::test

@@ -407,7 +407,7 @@ Env e2e_env(const std::string& home, const std::string& path_prefix) {
   env["PATH"] = path_prefix + ":" + (path ? path : "/usr/bin:/bin");
   for (const char* v :
        {"BBSOT_ALLOW_MIRROR_PUSH", "BBSOT_QUIET", "BBSOT_LIBEXEC_DIR", "BBSOT_CONFIG", "BBSOT_TRACE", "GIT_COMMON_DIR",
-        "GIT_INDEX_FILE", "GIT_CONFIG_PARAMETERS", "GIT_SSL_CAINFO", "NO_COLOR", "XDG_CACHE_HOME"})
+        "GIT_INDEX_FILE", "GIT_CONFIG_PARAMETERS", "GIT_PREFIX", "GIT_SSL_CAINFO", "NO_COLOR", "XDG_CACHE_HOME"})
     env[v] = "";
   write_file(home + "/.gitconfig",
              "[user]\n\tname = Alice Example\n\temail = alice@example.com\n[init]\n\tdefaultBranch = main\n"
