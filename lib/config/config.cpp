@@ -131,6 +131,17 @@ bool valid_account_url(const std::string& url) {
   return !host.empty() && host.find('@') == std::string::npos && url.find_first_of(" \t\r\n?#") == std::string::npos;
 }
 
+}  // namespace
+
+std::string token_url_problem(const std::string& url) {
+  if (ascii_lower(url).starts_with("https://") && valid_account_url(url)) return "";
+  return "'" + url +
+         "' is not an https:// URL; the token endpoint receives the OAuth consumer secret, so bbsot sends to it "
+         "only over TLS (plain http is refused, also to this machine)";
+}
+
+namespace {
+
 Account parse_account(const std::string& file, const YAML::Node& node, size_t index) {
   Section s(file, node, "accounts[" + std::to_string(index) + "]",
             {"url", "type", "key", "secret", "secret_command", "secret_env", "username", "token", "token_command",
@@ -151,6 +162,9 @@ Account parse_account(const std::string& file, const YAML::Node& node, size_t in
   a.username = s.str("username");
   a.token = parse_secret(s, "token", true);
   a.token_url = s.str("token_url", a.type == BitbucketType::Cloud ? kCloudTokenUrl : "");
+  if (auto problem = token_url_problem(a.token_url); !a.token_url.empty() && !problem.empty())
+    fail(file, s.get("token_url"), "key '" + s.name("token_url") + "': " + problem,
+         {std::string("write token_url: https://..., or leave it out to use Bitbucket's (") + kCloudTokenUrl + ")"});
   a.api_url = s.str("api_url");
   while (a.api_url.size() > 1 && a.api_url.back() == '/') a.api_url.pop_back();
   // The account's token goes there, so only over TLS.

@@ -84,6 +84,12 @@ constexpr const char* kRepoConfigName = ".bbsot.yml";
 // https://bitbucket.org/<workspace> for Cloud (what init writes and doctor checks).
 std::string integration_account_url(const IntegrationConfig& in);
 
+// The one rule for an account's token_url, which every request to it carries the OAuth
+// consumer secret to: https://host[:port][/path], never plain http, not even to this
+// machine (the test doubles use TLS too). "" when `url` follows it, else why not, for a
+// message. The user-file loader, `init --token-url` and the token fetch all apply it.
+[[nodiscard]] std::string token_url_problem(const std::string& url);
+
 // Throws ConfigError. A missing user file yields an empty config (no accounts).
 UserConfig load_user_config(const std::string& path);
 UserConfig parse_user_config(const std::string& text, const std::string& path_for_messages);

@@ -1289,5 +1289,38 @@ TEST_F(CliSync, RelativeTraceFileIsOneFileWhereTheUserIs) {
   EXPECT_TRUE(contains(fd.err, "warning: BBSOT_TRACE=5")) << fd.err;
 }
 
+// ------------------------------------------------------------------------- token_url
+
+TEST_F(CliInit, TokenUrlMustBeHttpsEverywhere) {
+  init_with_real_urls();
+  const std::string plain = "http://127.0.0.1:9/site/oauth2/access_token";
+  const std::string rule = "the token endpoint receives the OAuth consumer secret";
+  // init refuses it before writing anything.
+  auto r = bbsot({"init", "--key", "k", "--secret-env", "S", "--token-url", plain});
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "--token-url '" + plain + "' is not an https:// URL")) << r.err;
+  EXPECT_TRUE(contains(r.err, rule)) << r.err;
+  EXPECT_FALSE(fs::exists(user_config_));
+  EXPECT_FALSE(fs::exists(work_ + "/.bbsot.yml"));
+  // The loader refuses the same URL in the file, with the same rule and the place.
+  fs::create_directories(fs::path(user_config_).parent_path());
+  write_file(
+      user_config_,
+      "accounts:\n  - url: https://bitbucket.org/Acme\n    key: k\n    secret_env: S\n    token_url: " + plain + "\n",
+      0600);
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"token", "https://bitbucket.org/Acme/Shop.git"},
+                                               {"token", "--refresh", "https://bitbucket.org/Acme/Shop.git"}}) {
+    auto t = bbsot(args, "", {{"S", "consumer-secret"}});
+    EXPECT_EQ(t.exit_code, 2) << describe(t);
+    EXPECT_TRUE(contains(t.err, user_config_ + ":5:16: key 'accounts[0].token_url': '" + plain + "'")) << t.err;
+    EXPECT_TRUE(contains(t.err, rule)) << t.err;
+  }
+  // https is accepted and written.
+  fs::remove(user_config_);
+  auto ok = bbsot({"init", "--key", "k", "--secret-env", "S", "--token-url", "https://127.0.0.1:9/token"});
+  EXPECT_EQ(ok.exit_code, 0) << describe(ok);
+  EXPECT_TRUE(contains(read_file(user_config_), "token_url: https://127.0.0.1:9/token")) << read_file(user_config_);
+}
+
 }  // namespace
 }  // namespace bbsot::test
