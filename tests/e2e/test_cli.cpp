@@ -1259,6 +1259,102 @@ TEST_F(CliSync, GitFailingIsNotTakenForACleanWorkTree) {
   EXPECT_FALSE(contains(r.out, "git fetch")) << "sync went on after git failed:\n" << r.out;
 }
 
+// --------------------------------------------------------------------------- completion
+
+class CliCompletion : public Cli {
+ protected:
+  void SetUp() override {
+    Cli::SetUp();
+    init_with_local_remotes();
+    git_ok({"branch", "topic"});
+  }
+  // The replies bash's programmable completion gets for `words` (the last one is being
+  // completed): from `entry` (our _git_bbsot, or git's own dispatcher when git's completion
+  // script is given and loaded first), one per line, as bash would insert them.
+  std::vector<std::string> replies(const std::vector<std::string>& words, const std::string& git_completion = "",
+                                   const std::string& entry = "_git_bbsot") {
+    std::string line;
+    for (const auto& w : words) line += (line.empty() ? "" : " ") + w;
+    std::vector<std::string> argv{"bash",
+                                  "--norc",
+                                  "--noprofile",
+                                  "-c",
+                                  "[ -n \"$1\" ] && . \"$1\"; . \"$2\"; entry=$3; COMP_LINE=$4; "
+                                  "COMP_POINT=${#COMP_LINE}; shift 4; COMP_WORDS=(\"$@\"); "
+                                  "COMP_CWORD=$(($# - 1)); \"$entry\"; printf '%s|\\n' \"${COMPREPLY[@]}\"",
+                                  "bash",
+                                  git_completion,
+                                  script_,
+                                  entry,
+                                  line};
+    argv.insert(argv.end(), words.begin(), words.end());
+    auto r = run(argv, env_, work_);
+    if (r.exit_code != 0) throw std::runtime_error("completion failed: " + describe(r));
+    std::vector<std::string> out;
+    for (auto& l : split_lines(r.out))
+      if (l != "|") out.push_back(l.substr(0, l.size() - 1));  // "|" marks where each reply ends
+    return out;
+  }
+  // The words offered, without the trailing space git's completion wants.
+  std::set<std::string> complete(const std::vector<std::string>& words, const std::string& git_completion = "") {
+    std::set<std::string> out;
+    for (auto w : replies(words, git_completion)) out.insert(trim(w));
+    return out;
+  }
+  using Words = std::set<std::string>;
+  const std::string script_ = std::string(BBSOT_SOURCE_DIR) + "/templates/completion/git-bbsot.bash";
+};
+
+TEST_F(CliCompletion, ValuesForEveryOptionWithAFixedSet) {
+  EXPECT_EQ(complete({"git", "bbsot", "init", "--type", ""}), (Words{"bitbucket", "bitbucket_server"}));
+  EXPECT_EQ(complete({"git", "bbsot", "init", "--type", "bitbucket_"}), (Words{"bitbucket_server"}));
+  EXPECT_EQ(complete({"git", "bbsot", "init", "--type", "=", ""}), (Words{"bitbucket", "bitbucket_server"}));
+  EXPECT_EQ(complete({"git", "bbsot", "init", "--type", "=", "bitbucket_s"}), (Words{"bitbucket_server"}));
+  EXPECT_EQ(complete({"git-bbsot", "init", "--type", ""}), (Words{"bitbucket", "bitbucket_server"}));
+  EXPECT_EQ(complete({"git", "-C", work_, "bbsot", "init", "--type", ""}), (Words{"bitbucket", "bitbucket_server"}));
+  for (const char* b : {"--fetch-branches", "--prune-branches", "--build-pull-requests", "--resync-pull-requests"})
+    EXPECT_EQ(complete({"git", "bbsot", "init", b, ""}), (Words{"true", "false"})) << b;
+  for (const char* r : {"--mirror-remote", "--source-remote"})
+    EXPECT_EQ(complete({"git", "bbsot", "init", r, ""}), (Words{"origin", "platform"})) << r;
+  EXPECT_EQ(complete({"git", "bbsot", "init", "--default-branch", ""}), (Words{"main", "topic"}));
+  EXPECT_EQ(complete({"git", "bbsot", "sync", "--parent", "t"}), (Words{"topic"}));
+  // Free text: nothing, rather than the option list.
+  for (const char* f : {"--hook-url", "--repository", "--token-url", "--secret-command"})
+    EXPECT_EQ(complete({"git", "bbsot", "init", f, ""}), Words{}) << f;
+  // After a value, options again (the value is not taken for an operand).
+  EXPECT_TRUE(complete({"git", "bbsot", "init", "--type", "bitbucket", "--"}).count("--hook-url"));
+}
+
+TEST_F(CliCompletion, SubcommandsAndReportSubcommands) {
+  const Words top = complete({"git", "bbsot", ""});
+  for (const char* c : {"init", "status", "doctor", "sync", "report", "token", "hook", "demo", "help"})
+    EXPECT_TRUE(top.count(c)) << c;
+  EXPECT_EQ(complete({"git", "bbsot", "st"}), (Words{"status"}));
+  EXPECT_EQ(complete({"git", "bbsot", "report", ""}), (Words{"list", "flush", "drop", "--help"}));
+  EXPECT_EQ(complete({"git", "bbsot", "report", "l"}), (Words{"list"}));
+  EXPECT_EQ(complete({"git", "bbsot", "report", "list", ""}), (Words{"--json", "--help"}));
+  EXPECT_EQ(complete({"git", "bbsot", "hook", ""}), (Words{"pre-push", "reference-transaction"}));
+  EXPECT_EQ(complete({"git", "bbsot", "sync", ""}), (Words{"--parent", "--no-push", "--help", "main", "topic"}));
+  EXPECT_EQ(complete({"git", "bbsot", "sync", "topic", ""}), (Words{"--parent", "--no-push", "--help"}));
+}
+
+TEST_F(CliCompletion, WorksUnderGitsOwnCompletion) {
+  // git's completion calls _git_bbsot for `git bbsot` and registers itself with -o nospace:
+  // each finished word then carries its space. Debian ships it with git in this place.
+  std::string git_completion;
+  for (const char* p : {"/usr/share/bash-completion/completions/git", "/etc/bash_completion.d/git"})
+    if (fs::exists(p)) git_completion = p;
+  if (git_completion.empty()) GTEST_SKIP() << "git's bash completion is not installed";
+  const std::string git_main = "__git_wrap__git_main";
+  EXPECT_EQ(replies({"git", "bbsot", "init", "--type", ""}, git_completion, git_main),
+            (std::vector<std::string>{"bitbucket ", "bitbucket_server "}));
+  EXPECT_EQ(replies({"git", "bbsot", "init", "--source-remote", "p"}, git_completion, git_main),
+            (std::vector<std::string>{"platform "}));
+  EXPECT_EQ(replies({"git", "bbsot", "report", "f"}, git_completion, git_main), (std::vector<std::string>{"flush "}));
+  // `git-bbsot` is ours alone, registered without nospace: bash adds the space.
+  EXPECT_EQ(replies({"git-bbsot", "report", "f"}), (std::vector<std::string>{"flush"}));
+}
+
 // ---------------------------------------------------------------------- BBSOT_TRACE
 
 TEST_F(CliSync, RelativeTraceFileIsOneFileWhereTheUserIs) {
