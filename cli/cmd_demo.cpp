@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <thread>
 
@@ -17,6 +19,7 @@
 #include "base/uuid.hpp"
 #include "cli/demo_receiver.hpp"
 #include "cli/options.hpp"
+#include "git/git_cli.hpp"
 #include "hooks/install.hpp"
 #include "outbox/outbox.hpp"
 
@@ -26,25 +29,54 @@ namespace {
 
 class Sandbox {
  public:
+  // In $TMPDIR, else /tmp; the buffer kept is the one mkdtemp filled in.
   explicit Sandbox(bool keep) : keep_(keep) {
-    char tmpl[] = "/tmp/bbsot-demo-XXXXXX";
     const char* base = std::getenv("TMPDIR");
-    std::string t = std::string(base && *base ? base : "/tmp") + "/bbsot-demo-XXXXXX";
-    std::vector<char> buf(t.begin(), t.end());
-    buf.push_back('\0');
-    if (!::mkdtemp(buf.data()) && !::mkdtemp(tmpl)) throw Error("cannot create a sandbox directory");
-    dir = buf[0] ? buf.data() : tmpl;
+    std::vector<std::string> parents{base && *base ? base : "/tmp"};
+    if (parents[0] != "/tmp") parents.emplace_back("/tmp");
+    std::string failures;
+    for (const auto& parent : parents) {
+      std::string t = parent + "/bbsot-demo-XXXXXX";
+      std::vector<char> buf(t.begin(), t.end());
+      buf.push_back('\0');
+      if (::mkdtemp(buf.data()) != nullptr) {
+        dir = buf.data();
+        return;
+      }
+      failures += (failures.empty() ? "" : "; ") + parent + ": " + std::strerror(errno);
+    }
+    throw Error("demo: cannot create a sandbox directory (" + failures + ")", kExitFailed,
+                {"point TMPDIR at a writable directory"});
   }
   ~Sandbox() {
     if (keep_ || dir.empty()) return;
-    ProcessOptions o;
-    run_process({"rm", "-rf", dir}, o);
+    try {
+      ProcessOptions o;
+      auto r = run_process({"rm", "-rf", dir}, o);
+      if (!r || r->exit_code != 0)
+        print_warning("demo: could not remove the sandbox " + dir +
+                      (r ? ": " + r->err.substr(0, r->err.find('\n')) : ": " + r.error()));
+    } catch (...) {  // out of memory while unwinding: leave the directory, do not terminate
+    }
   }
+  Sandbox(const Sandbox&) = delete;
+  Sandbox& operator=(const Sandbox&) = delete;
   std::string dir;
 
  private:
   bool keep_;
 };
+
+// The demo's own set-up steps: each must work, or the walk-through would show nonsense.
+void write_or_throw(const std::string& path, const std::string& data, mode_t mode) {
+  auto w = write_file_atomic(path, data, mode);
+  if (!w) throw Error("demo: " + w.error());
+}
+
+void git_or_throw(const std::vector<std::string>& args, const std::string& cwd) {
+  auto r = git_output(args, cwd);
+  if (!r) throw Error("demo: " + r.error());
+}
 
 std::string self_exe() {
   std::string self = self_exe_path();
@@ -52,7 +84,7 @@ std::string self_exe() {
 }
 
 // Runs a step the way a user would type it, showing the command and what it printed.
-int show(const std::vector<std::string>& argv, const std::string& cwd, const std::string& shown = "") {
+[[nodiscard]] int show(const std::vector<std::string>& argv, const std::string& cwd, const std::string& shown = "") {
   std::string cmd = shown;
   if (cmd.empty())
     for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
@@ -79,6 +111,10 @@ void must(int rc, const std::string& what) {
   if (rc != 0) throw Error("demo: " + what + " failed unexpectedly");
 }
 
+void must_fail(int rc, const std::string& what) {
+  if (rc == 0) throw Error("demo: " + what + " succeeded; it should have been refused");
+}
+
 void describe_report(const ReceivedHook& h) {
   auto j = nlohmann::json::parse(h.body, nullptr, false);
   std::cout << "   The integration endpoint received " << h.headers.at("x-event-key") << " (request "
@@ -103,10 +139,10 @@ void setup_env(const std::string& dir) {
   for (const char* v :
        {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "BBSOT_ALLOW_MIRROR_PUSH", "BBSOT_QUIET"})
     ::unsetenv(v);
-  write_file_atomic(dir + "/gitconfig",
-                    "[user]\n\tname = Demo Developer\n\temail = dev@example.com\n[init]\n\tdefaultBranch = main\n"
-                    "[advice]\n\tdetachedHead = false\n",
-                    0644);
+  write_or_throw(dir + "/gitconfig",
+                 "[user]\n\tname = Demo Developer\n\temail = dev@example.com\n[init]\n\tdefaultBranch = main\n"
+                 "[advice]\n\tdetachedHead = false\n",
+                 0644);
 }
 
 }  // namespace
@@ -127,34 +163,31 @@ int cmd_demo(const Args& args) {
   auto random = new_uuid();
   if (!random) throw Error("demo: " + random.error());
   const std::string secret = *random;
-  write_file_atomic(d + "/report-secret", secret + "\n", 0600);
+  write_or_throw(d + "/report-secret", secret + "\n", 0600);
   DemoReceiver receiver(secret);
   const std::string hook_url = "http://127.0.0.1:" + std::to_string(receiver.port()) + "/hooks/bitbucket";
   std::cout << "bbsot demo: a sandbox in " << d << " (no account, no network)\n"
             << "   bitbucket/acme/shop.git       stands in for Bitbucket, the source of truth\n"
             << "   platform/abc123demo.git       stands in for the platform's git mirror\n"
             << "   " << hook_url << "  stands in for the integration's hook_url\n\n";
-  ProcessOptions quiet;
-  quiet.cwd = d;
   for (const auto& bare : {"bitbucket/acme/shop.git", "platform/abc123demo.git"})
-    must(run_process({"git", "init", "-q", "--bare", d + "/" + bare}, quiet)->exit_code, "git init");
-  must(run_process({"git", "clone", "-q", d + "/bitbucket/acme/shop.git", d + "/work"}, quiet)->exit_code, "git clone");
+    git_or_throw({"init", "-q", "--bare", d + "/" + bare}, d);
+  git_or_throw({"clone", "-q", d + "/bitbucket/acme/shop.git", d + "/work"}, d);
   const std::string work = d + "/work";
-  quiet.cwd = work;
-  run_process({"git", "remote", "add", "platform", d + "/platform/abc123demo.git"}, quiet);
-  write_file_atomic(work + "/.bbsot.yml",
-                    "integration:\n  type: bitbucket\n  repository: acme/shop\n  project: abc123demo\n"
-                    "  default_branch: main\n  hook_url: " +
-                        hook_url +
-                        "\nremotes:\n  source: origin\n  mirror: platform\n"
-                        "report:\n  secret_command: cat " +
-                        d + "/report-secret\n",
-                    0644);
-  write_file_atomic(work + "/README.md", "# shop\n", 0644);
+  git_or_throw({"remote", "add", "platform", d + "/platform/abc123demo.git"}, work);
+  write_or_throw(work + "/.bbsot.yml",
+                 "integration:\n  type: bitbucket\n  repository: acme/shop\n  project: abc123demo\n"
+                 "  default_branch: main\n  hook_url: " +
+                     hook_url +
+                     "\nremotes:\n  source: origin\n  mirror: platform\n"
+                     "report:\n  secret_command: cat " +
+                     d + "/report-secret\n",
+                 0644);
+  write_or_throw(work + "/README.md", "# shop\n", 0644);
   auto hooks = install_hooks(work + "/.git/hooks");
   if (!hooks) throw Error("demo: " + hooks.error());
-  run_process({"git", "add", "."}, quiet);
-  run_process({"git", "commit", "-q", "-m", "Start the shop"}, quiet);
+  git_or_throw({"add", "."}, work);
+  git_or_throw({"commit", "-q", "-m", "Start the shop"}, work);
 
   std::cout << "1. Push to Bitbucket: bbsot says what the integration will do and reports the push.\n";
   must(show({"git", "push", "origin", "main"}, work), "the push to the source");
@@ -164,22 +197,23 @@ int cmd_demo(const Args& args) {
     std::cout << "   (no report arrived in 15 s; see: git bbsot report list)\n";
 
   std::cout << "\n2. Push straight to the platform's mirror: refused, with the command to use instead.\n";
-  write_file_atomic(work + "/hotfix.txt", "fixed on the platform\n", 0644);
-  run_process({"git", "add", "."}, quiet);
-  run_process({"git", "commit", "-q", "-m", "Hotfix made for the platform only"}, quiet);
-  show({"git", "push", "platform", "main"}, work);
+  write_or_throw(work + "/hotfix.txt", "fixed on the platform\n", 0644);
+  git_or_throw({"add", "."}, work);
+  git_or_throw({"commit", "-q", "-m", "Hotfix made for the platform only"}, work);
+  must_fail(show({"git", "push", "platform", "main"}, work), "the push to the mirror");
 
   std::cout << "\n3. Someone forces it through; then Bitbucket moves on. status shows what the next sync overwrites.\n";
-  show({"env", "BBSOT_ALLOW_MIRROR_PUSH=1", "git", "push", "-q", "platform", "main"}, work,
-       "BBSOT_ALLOW_MIRROR_PUSH=1 git push -q platform main");
-  run_process({"git", "reset", "-q", "--hard", "origin/main"}, quiet);
-  write_file_atomic(work + "/feature.txt", "feature\n", 0644);
-  run_process({"git", "add", "."}, quiet);
-  run_process({"git", "commit", "-q", "-m", "Add the feature on Bitbucket"}, quiet);
+  must(show({"env", "BBSOT_ALLOW_MIRROR_PUSH=1", "git", "push", "-q", "platform", "main"}, work,
+            "BBSOT_ALLOW_MIRROR_PUSH=1 git push -q platform main"),
+       "the overriding push to the mirror");
+  git_or_throw({"reset", "-q", "--hard", "origin/main"}, work);
+  write_or_throw(work + "/feature.txt", "feature\n", 0644);
+  git_or_throw({"add", "."}, work);
+  git_or_throw({"commit", "-q", "-m", "Add the feature on Bitbucket"}, work);
   must(show({"git", "push", "-q", "origin", "main"}, work), "the second push");
-  receiver.wait_for(2, 15000);
-  show({self_exe(), "status"}, work, "git bbsot status");
-  show({self_exe(), "report", "list"}, work, "git bbsot report list");
+  if (!receiver.wait_for(2, 15000)) std::cout << "   (the second report has not arrived in 15 s)\n";
+  must(show({self_exe(), "status"}, work, "git bbsot status"), "git bbsot status");
+  must(show({self_exe(), "report", "list"}, work, "git bbsot report list"), "git bbsot report list");
   const auto got = receiver.received();
   std::cout << "\nThe endpoint received " << got.size() << " report(s), every signature "
             << (std::all_of(got.begin(), got.end(), [](const ReceivedHook& h) { return h.signature_ok; })

@@ -1418,5 +1418,18 @@ TEST_F(CliInit, TokenUrlMustBeHttpsEverywhere) {
   EXPECT_TRUE(contains(read_file(user_config_), "token_url: https://127.0.0.1:9/token")) << read_file(user_config_);
 }
 
+// ----------------------------------------------------------------------------- demo
+
+TEST_F(CliDemo, UnusableTmpdirFallsBackToTmp) {
+  // mkdtemp in $TMPDIR fails: the sandbox is the one made in /tmp, not the failed template.
+  auto r = bbsot({"demo"}, tmp_.path(), {{"TMPDIR", tmp_.path() + "/does-not-exist"}}, 60000);
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  const std::string sandbox = sandbox_of(r.out);
+  EXPECT_TRUE(sandbox.starts_with("/tmp/bbsot-demo-")) << sandbox;
+  EXPECT_FALSE(contains(sandbox, "XXXXXX")) << sandbox;
+  EXPECT_TRUE(contains(r.out, "every signature verified")) << r.out;
+  EXPECT_TRUE(eventually([&] { return !sandbox.empty() && !fs::exists(sandbox); }, 3000)) << sandbox << " left behind";
+}
+
 }  // namespace
 }  // namespace bbsot::test
