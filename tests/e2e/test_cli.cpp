@@ -1431,5 +1431,23 @@ TEST_F(CliDemo, UnusableTmpdirFallsBackToTmp) {
   EXPECT_TRUE(eventually([&] { return !sandbox.empty() && !fs::exists(sandbox); }, 3000)) << sandbox << " left behind";
 }
 
+// ----------------------------------------------------------------------------- README
+
+TEST(CliReadme, SaysWhatTheUsersOwnShellNeedsAndNamesSourceRemote) {
+  const std::string readme = read_file(std::string(BBSOT_SOURCE_DIR) + "/README.md");
+  EXPECT_TRUE(contains(readme, "export PATH=\"$HOME/.local/bin:$PATH\""))
+      << "README: the PATH line for the user's shell";
+  EXPECT_TRUE(contains(readme, "`--source-remote NAME`")) << "README: --source-remote where remotes are detected";
+  // Every init flag the README names is one init takes.
+  TempDir tmp;
+  auto help =
+      run({bin_path("git-bbsot"), "init", "--help"}, e2e_env(tmp.path() + "/home", stage_dir() + "/bin"), tmp.path());
+  ASSERT_EQ(help.exit_code, 0) << describe(help);
+  const std::string section = readme.substr(readme.find("`init` takes"), 1200);
+  std::regex flag("`(--[a-z-]+)");
+  for (auto it = std::sregex_iterator(section.begin(), section.end(), flag); it != std::sregex_iterator(); ++it)
+    EXPECT_TRUE(contains(help.out, (*it)[1].str() + " ")) << (*it)[1] << " is in README but not in init --help";
+}
+
 }  // namespace
 }  // namespace bbsot::test
