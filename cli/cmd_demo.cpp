@@ -31,20 +31,28 @@ class Sandbox {
   explicit Sandbox(bool keep) : keep_(keep) {
     const char* base = std::getenv("TMPDIR");
     // $TMPDIR first, /tmp when that fails; the directory is whichever mkdtemp made.
-    for (const std::string& root : {std::string(base && *base ? base : "/tmp"), std::string("/tmp")}) {
-      std::string t = root + "/bbsot-demo-XXXXXX";
-      if (::mkdtemp(t.data())) {
+    std::vector<std::string> parents{base && *base ? base : "/tmp"};
+    if (parents[0] != "/tmp") parents.emplace_back("/tmp");
+    std::string failures;
+    for (const auto& parent : parents) {
+      std::string t = parent + "/bbsot-demo-XXXXXX";
+      if (::mkdtemp(t.data()) != nullptr) {
         dir = t;
-        break;
+        return;
       }
+      failures += (failures.empty() ? "" : "; ") + parent + ": " + std::strerror(errno);
     }
-    if (dir.empty()) throw Error(std::string("cannot create a sandbox directory: ") + std::strerror(errno));
+    throw Error("demo: cannot create a sandbox directory (" + failures + ")", kExitFailed,
+                {"point TMPDIR at a writable directory"});
   }
   ~Sandbox() {
     if (keep_ || dir.empty()) return;
     std::error_code ec;
-    std::filesystem::remove_all(dir, ec);  // best effort: a destructor has no one to tell
+    std::filesystem::remove_all(dir, ec);
+    if (ec) print_warning("demo: could not remove the sandbox " + dir + ": " + ec.message());
   }
+  Sandbox(const Sandbox&) = delete;
+  Sandbox& operator=(const Sandbox&) = delete;
   std::string dir;
 
  private:
@@ -57,7 +65,7 @@ std::string self_exe() {
 }
 
 // Runs a step the way a user would type it, showing the command and what it printed.
-int show(const std::vector<std::string>& argv, const std::string& cwd, const std::string& shown = "") {
+[[nodiscard]] int show(const std::vector<std::string>& argv, const std::string& cwd, const std::string& shown = "") {
   std::string cmd = shown;
   if (cmd.empty())
     for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
@@ -82,6 +90,10 @@ int show(const std::vector<std::string>& argv, const std::string& cwd, const std
 
 void must(int rc, const std::string& what) {
   if (rc != 0) throw Error("demo: " + what + " failed unexpectedly");
+}
+
+void must_fail(int rc, const std::string& what) {
+  if (rc == 0) throw Error("demo: " + what + " succeeded; it should have been refused");
 }
 
 void must(const Status& s) {
@@ -185,19 +197,19 @@ int cmd_demo(const Args& args) {
   must(write_file_atomic(work + "/hotfix.txt", "fixed on the platform\n", 0644));
   step({"git", "add", "."}, quiet, "git add");
   step({"git", "commit", "-q", "-m", "Hotfix made for the platform only"}, quiet, "git commit");
-  show({"git", "push", "platform", "main"}, work);
+  must_fail(show({"git", "push", "platform", "main"}, work), "the push to the mirror");
 
   std::cout << "\n3. Someone forces it through; then Bitbucket moves on. status shows what the next sync overwrites.\n";
-  show({"env", "BBSOT_ALLOW_MIRROR_PUSH=1", "git", "push", "-q", "platform", "main"}, work,
-       "BBSOT_ALLOW_MIRROR_PUSH=1 git push -q platform main");
+  must(show({"env", "BBSOT_ALLOW_MIRROR_PUSH=1", "git", "push", "-q", "platform", "main"}, work,
+       "BBSOT_ALLOW_MIRROR_PUSH=1 git push -q platform main"), "the forced push to the mirror");
   step({"git", "reset", "-q", "--hard", "origin/main"}, quiet, "git reset");
   must(write_file_atomic(work + "/feature.txt", "feature\n", 0644));
   step({"git", "add", "."}, quiet, "git add");
   step({"git", "commit", "-q", "-m", "Add the feature on Bitbucket"}, quiet, "git commit");
   must(show({"git", "push", "-q", "origin", "main"}, work), "the second push");
   receiver.wait_for(2, 15000);
-  show({self_exe(), "status"}, work, "git bbsot status");
-  show({self_exe(), "report", "list"}, work, "git bbsot report list");
+  must(show({self_exe(), "status"}, work, "git bbsot status"), "git bbsot status");
+  must(show({self_exe(), "report", "list"}, work, "git bbsot report list"), "git bbsot report list");
   const auto got = receiver.received();
   std::cout << "\nThe endpoint received " << got.size() << " report(s), every signature "
             << (std::all_of(got.begin(), got.end(), [](const ReceivedHook& h) { return h.signature_ok; })

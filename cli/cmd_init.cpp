@@ -514,6 +514,12 @@ void remove_recorded_use_http_path(const std::string& scope, const std::string& 
 }  // namespace
 
 int cmd_init(const Args& args) {
+  // Checked while the options are parsed, before init writes anything.
+  auto refuse_plain_token_url = [](const std::string& v) {
+    if (auto problem = token_url_problem(v); !problem.empty())
+      throw ConfigError("git bbsot init: --token-url " + problem,
+                        {"pass an https:// token URL, or leave --token-url out to use Bitbucket's"});
+  };
   po::options_description opts("Options (as the platform CLI's integration:add names them)");
   opts.add_options()("type", po::value<std::string>(), "bitbucket (Cloud) or bitbucket_server")(
       "repository", po::value<std::string>(), "owner/repo (Cloud) or PROJECT/repo (Server)")(
@@ -525,7 +531,7 @@ int cmd_init(const Args& args) {
       "username", po::value<std::string>(), "Server: your username")("token-command", po::value<std::string>(),
                                                                      "Server: command printing your HTTP access token")(
       "token-env", po::value<std::string>(), "Server: environment variable holding the token")(
-      "token-url", po::value<std::string>(), "Cloud: OAuth token endpoint (default Bitbucket's)")(
+      "token-url", po::value<std::string>()->notifier(refuse_plain_token_url), "Cloud: OAuth token endpoint (https)")(
       "fetch-branches", po::value<std::string>(), "true|false (default true)")(
       "prune-branches", po::value<std::string>(), "true|false (default true)")(
       "build-pull-requests", po::value<std::string>(), "true|false (default true)")(

@@ -66,11 +66,9 @@ int cmd_token(const Args& args) {
   if (url.empty()) throw ConfigError("git bbsot token: which URL? give one, or run it in a repository with .bbsot.yml");
   UserConfig cfg = load_user_config(user_config_path());
   AccountMatch m = match_account(cfg.accounts, request_for(url));
-  if (!m.account) {
-    print_error("no bbsot account matches " + url,
+  if (!m.account)
+    throw Error("no bbsot account matches " + url, kExitFailed,
                 {"add one: git bbsot init --key ... (Cloud) or --username ... (Server)"});
-    return kExitFailed;
-  }
   const Account& a = *m.account;
   nlohmann::json j = {{"url", url}, {"account", a.url}, {"type", to_string(a.type)}};
   if (a.type == BitbucketType::Server) {

@@ -1,6 +1,13 @@
 #include "cli/commands.hpp"
 
 #include <cstdio>
+#include <exception>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "base/error.hpp"
+#include "base/text.hpp"
 
 namespace bbsot {
 
@@ -30,16 +37,26 @@ const Command* find_command(const std::string& name) {
 
 int cmd_version(const Args&) {
   std::printf("bbsot %s\n", BBSOT_VERSION);
-  return 0;
+  return kExitOk;
 }
+
+namespace {
+
+// git's answer to a mistyped command: the nearest one, or where the list is.
+ConfigError unknown_command(const std::string& name) {
+  std::vector<std::string> names;
+  for (const auto& c : commands()) names.emplace_back(c.name);
+  const auto near = nearest_word(name, names);
+  return ConfigError("'" + name + "' is not a bbsot command",
+                     {near ? "did you mean '" + *near + "'?" : "see 'git bbsot --help' for the list"});
+}
+
+}  // namespace
 
 int cmd_help(const Args& args) {
   if (!args.empty() && !args[0].starts_with("-")) {
     const Command* c = find_command(args[0]);
-    if (c == nullptr) {
-      std::fprintf(stderr, "error: '%s' is not a bbsot command; see 'git bbsot --help'\n", args[0].c_str());
-      return 2;
-    }
+    if (c == nullptr) throw unknown_command(args[0]);
     return c->run({"--help"});
   }
   std::printf(
@@ -48,7 +65,45 @@ int cmd_help(const Args& args) {
       "Commands:\n");
   for (const auto& c : commands()) std::printf("   %-10s %s\n", c.name, c.summary);
   std::printf("\nSee 'git bbsot help <command>' or 'git bbsot <command> --help' for one command.\n");
-  return 0;
+  return kExitOk;
+}
+
+namespace {
+
+// --json anywhere before "--" asks for machine-readable output, errors included.
+bool wants_json(const std::string& name, const Args& args) {
+  if (name == "--json") return true;
+  for (const auto& a : args) {
+    if (a == "--") break;
+    if (a == "--json") return true;
+  }
+  return false;
+}
+
+int report_error(bool json, const std::string& what, const std::vector<std::string>& hints, int exit_code) {
+  if (!json) {
+    print_error(what, hints);
+    return exit_code;
+  }
+  // A script that asked for JSON reads stdout only; the error goes there, in one object.
+  const nlohmann::ordered_json j = {{"error", what}, {"hints", hints}, {"exit_code", exit_code}};
+  std::cout << j.dump(2) << "\n" << std::flush;
+  return exit_code;
+}
+
+}  // namespace
+
+int run_command(const std::string& name, const Args& args) {
+  const bool json = wants_json(name, args);
+  try {
+    const Command* cmd = find_command(name);
+    if (cmd == nullptr) throw unknown_command(name);
+    return cmd->run(args);
+  } catch (const Error& e) {
+    return report_error(json, e.what(), e.hints(), e.exit_code());
+  } catch (const std::exception& e) {
+    return report_error(json, "bbsot " + name + ": " + e.what(), {}, kExitFailed);
+  }
 }
 
 }  // namespace bbsot

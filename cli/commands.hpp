@@ -1,6 +1,6 @@
 // Entry points of `git bbsot` subcommands. Each takes the arguments after its name and
 // returns an exit code (0 ok, 1 refused/check failed, 2 usage/configuration); each lives
-// in lib/cmd_<name>.cpp and parses its own options with Boost.Program_options.
+// in cli/cmd_<name>.cpp and parses its own options with Boost.Program_options.
 #pragma once
 #include <string>
 #include <vector>
@@ -18,6 +18,12 @@ struct Command {
 // The table `git bbsot` dispatches from and lists in its help.
 const std::vector<Command>& commands();
 const Command* find_command(const std::string& name);
+
+// Runs the command `name` with `args` and returns its exit code. Every error a command
+// throws (Error, ConfigError, usage errors from parse_args) ends here: printed as git does
+// (`error:` and `hint:` lines on stderr), or, when the arguments ask for --json, as one
+// JSON object on stdout ({"error", "hints", "exit_code"}); the exit code is the same.
+int run_command(const std::string& name, const Args& args);
 
 int cmd_version(const Args& args);
 int cmd_help(const Args& args);

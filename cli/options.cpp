@@ -6,6 +6,8 @@
 #include <iostream>
 
 #include "base/error.hpp"
+#include "base/text.hpp"
+#include "git/git_cli.hpp"
 
 namespace bbsot {
 
@@ -35,9 +37,41 @@ ParsedArgs parse_args(const std::string& command, const std::string& usage, cons
   return out;
 }
 
+namespace {
+
+enum class ColourSetting { Unset, Never, Always, Auto };
+
+// git's colour booleans (git_config_colorbool): never/always/auto, and any boolean, where
+// true means auto. `[color] ui` with no value is true.
+ColourSetting colour_setting(const std::string& key) {
+  auto v = git_config_get(key);
+  if (!v || !*v) return ColourSetting::Unset;  // unset, or no git to ask: git's default
+  const std::string s = ascii_lower(**v);
+  if (s == "never" || s == "false" || s == "no" || s == "off" || s == "0") return ColourSetting::Never;
+  if (s == "always") return ColourSetting::Always;
+  if (s == "auto" || s == "true" || s == "yes" || s == "on" || s == "1" || s.empty()) return ColourSetting::Auto;
+  print_warning(key + ": '" + **v + "' is not a colour setting; using auto (write always, never, auto, true or false)");
+  return ColourSetting::Auto;
+}
+
+}  // namespace
+
 bool use_colour() {
-  const char* nc = std::getenv("NO_COLOR");
-  return ::isatty(1) && (nc == nullptr || *nc == '\0');
+  static const bool colour = [] {
+    // color.bbsot for bbsot alone (as color.status is for git status), else color.ui.
+    ColourSetting setting = colour_setting("color.bbsot");
+    if (setting == ColourSetting::Unset) setting = colour_setting("color.ui");
+    if (setting == ColourSetting::Never) return false;
+    // An explicit "always" in the user's own config outranks NO_COLOR, as no-color.org
+    // asks of configuration files and command-line settings.
+    if (setting == ColourSetting::Always) return true;
+    const char* nc = std::getenv("NO_COLOR");
+    if (nc != nullptr && *nc != '\0') return false;
+    // auto, as git decides it: stdout is a terminal that is not dumb (an unset TERM is).
+    const char* term = std::getenv("TERM");
+    return ::isatty(1) && term != nullptr && std::string(term) != "dumb";
+  }();
+  return colour;
 }
 
 }  // namespace bbsot

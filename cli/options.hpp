@@ -23,7 +23,11 @@ struct ParsedArgs {
 ParsedArgs parse_args(const std::string& command, const std::string& usage, const std::string& about,
                       po::options_description opts, const Args& args, size_t max_positional);
 
-// Whether to use colour: stdout is a terminal and NO_COLOR is not set.
+// Whether a command colours its stdout, by git's rules: color.bbsot, else color.ui
+// (never/false: no; always: yes; auto/true/unset: when stdout is a terminal and TERM is
+// set and not "dumb"), plus NO_COLOR, which turns auto off (an explicit "always" wins).
+// git -c color.ui=... works too: git passes it on to the git config this asks.
+// Every command that colours asks this, and nothing else.
 bool use_colour();
 
 }  // namespace bbsot

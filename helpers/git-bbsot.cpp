@@ -1,31 +1,19 @@
-// git bbsot: dispatch to a subcommand from the table in lib/commands.cpp.
-#include <cstdio>
-#include <exception>
+// git bbsot: dispatch to a subcommand from the table in cli/commands.cpp.
 #include <string>
 
 #include "base/hardening.hpp"
 #include "base/error.hpp"
+#include "base/trace.hpp"
 #include "cli/commands.hpp"
 
 int main(int argc, char** argv) {
   bbsot::disable_core_dumps();  // it may hold a consumer secret, a token or a report secret
   using namespace bbsot;
+  // Settles BBSOT_TRACE before any thread starts and before git runs children of ours
+  // from the work tree's top directory (a relative path is made absolute once, here).
+  (void)trace_enabled();
   std::string name = argc > 1 ? argv[1] : "help";
   if (name == "--help" || name == "-h") name = "help";
   if (name == "--version") name = "version";
-  const Command* cmd = find_command(name);
-  if (cmd == nullptr) {
-    print_error("'" + name + "' is not a bbsot command", {"see 'git bbsot --help' for the list"});
-    return kExitUsage;
-  }
-  Args args(argv + (argc > 1 ? 2 : argc), argv + argc);
-  try {
-    return cmd->run(args);
-  } catch (const Error& e) {
-    print_error(e.what(), e.hints());
-    return e.exit_code();
-  } catch (const std::exception& e) {
-    print_error(std::string("bbsot ") + name + ": " + e.what());
-    return kExitFailed;
-  }
+  return run_command(name, Args(argv + (argc > 1 ? 2 : argc), argv + argc));
 }

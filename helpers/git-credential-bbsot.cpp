@@ -23,6 +23,7 @@ namespace {
 
 const char* kUsage =
     "usage: git-credential-bbsot <get|store|erase>\n"
+    "       git-credential-bbsot --version\n"
     "\n"
     "git's credential helper for Bitbucket; git runs it, you configure it:\n"
     "  git config --global credential.https://bitbucket.org.helper bbsot\n"
@@ -102,6 +103,10 @@ int main(int argc, char** argv) {
   const std::string op = argv[1];
   if (op == "--help" || op == "-h") {
     std::cout << kUsage;
+    return kExitOk;
+  }
+  if (op == "--version") {  // as `git bbsot --version` prints it
+    std::cout << "bbsot " BBSOT_VERSION "\n";
     return kExitOk;
   }
   // gitcredentials(7): a helper ignores operations it does not know.

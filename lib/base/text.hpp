@@ -3,8 +3,10 @@
 // case rules are ASCII whatever the user's locale says.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace bbsot {
 
@@ -20,5 +22,10 @@ std::string percent_encode(std::string_view s, std::string_view keep = "");
 
 // FNV-1a, 64 bits: stable file names from keys without loading a crypto library.
 uint64_t fnv1a_64(std::string_view s);
+
+// The nearest of `known` to `word` by edit distance (a swapped pair of letters is one
+// typo), if close enough to be a likely typo: git's "did you mean" for unknown config keys
+// and subcommands.
+[[nodiscard]] std::optional<std::string> nearest_word(std::string_view word, const std::vector<std::string>& known);
 
 }  // namespace bbsot

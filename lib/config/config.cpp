@@ -12,6 +12,7 @@
 #include "base/files.hpp"
 #include "base/hardening.hpp"
 #include "base/web_url.hpp"
+#include "base/text.hpp"
 
 namespace bbsot {
 
@@ -29,23 +30,6 @@ std::string where(const std::string& file, const YAML::Node& n) {
 [[noreturn]] void fail(const std::string& file, const YAML::Node& n, const std::string& what,
                        std::vector<std::string> hints = {}) {
   throw ConfigError(where(file, n) + ": " + what, std::move(hints));
-}
-
-// Optimal string alignment distance: a swapped pair of letters ("kye") counts as one typo.
-size_t edit_distance(const std::string& a, const std::string& b) {
-  // Three rolling rows instead of a matrix: this runs for every unknown key, hostile ones too.
-  std::vector<size_t> before(b.size() + 1), prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) cur[j] = std::min(cur[j], before[j - 2] + 1);
-    }
-    std::swap(before, prev);
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
 }
 
 // Reads one mapping, rejecting unknown keys with the nearest known one.
@@ -97,7 +81,7 @@ class Section {
     const std::string k = key.IsScalar() ? key.Scalar() : "";
     if (std::find(known_.begin(), known_.end(), k) != known_.end()) return;
     std::vector<std::string> hints;
-    if (auto near = nearest_key(k, known_))
+    if (auto near = nearest_word(k, known_))
       hints.push_back("did you mean '" + *near + "'?");
     else {
       std::string all;
@@ -144,6 +128,17 @@ bool valid_account_url(const std::string& url) {
   return !host.empty() && host.find('@') == std::string::npos && url.find_first_of(" \t\r\n?#") == std::string::npos;
 }
 
+}  // namespace
+
+std::string token_url_problem(const std::string& url) {
+  if (ascii_lower(url).starts_with("https://") && valid_account_url(url)) return "";
+  return "'" + url +
+         "' is not an https:// URL; the token endpoint receives the OAuth consumer secret, so bbsot sends to it "
+         "only over TLS (plain http is refused, also to this machine)";
+}
+
+namespace {
+
 Account parse_account(const std::string& file, const YAML::Node& node, size_t index) {
   Section s(file, node, "accounts[" + std::to_string(index) + "]",
             {"url", "type", "key", "secret", "secret_command", "secret_env", "username", "token", "token_command",
@@ -164,6 +159,9 @@ Account parse_account(const std::string& file, const YAML::Node& node, size_t in
   a.username = s.str("username");
   a.token = parse_secret(s, "token");
   a.token_url = s.str("token_url", a.type == BitbucketType::Cloud ? kCloudTokenUrl : "");
+  if (auto problem = token_url_problem(a.token_url); !a.token_url.empty() && !problem.empty())
+    fail(file, s.get("token_url"), "key '" + s.name("token_url") + "': " + problem,
+         {std::string("write token_url: https://..., or leave it out to use Bitbucket's (") + kCloudTokenUrl + ")"});
   a.api_url = s.str("api_url");
   while (a.api_url.size() > 1 && a.api_url.back() == '/') a.api_url.pop_back();
   // The account's token goes there, so only over TLS.
@@ -209,19 +207,6 @@ void check_private(const std::string& path) {
 }
 
 }  // namespace
-
-std::optional<std::string> nearest_key(const std::string& key, const std::vector<std::string>& known) {
-  std::optional<std::string> best;
-  size_t best_d = std::max<size_t>(2, key.size() / 3) + 1;
-  for (const auto& k : known) {
-    // The distance is at least the difference in length: most candidates end here.
-    const size_t gap = key.size() > k.size() ? key.size() - k.size() : k.size() - key.size();
-    if (gap >= best_d) continue;
-    size_t d = edit_distance(key, k);
-    if (d < best_d) best_d = d, best = k;
-  }
-  return best;
-}
 
 UserConfig parse_user_config(const std::string& text, const std::string& file) {
   UserConfig cfg;

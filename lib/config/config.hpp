@@ -101,6 +101,12 @@ constexpr const char* kRepoConfigName = ".bbsot.yml";
 // https://bitbucket.org/<workspace> for Cloud (what init writes and doctor checks).
 std::string integration_account_url(const IntegrationConfig& in);
 
+// The one rule for an account's token_url, which every request to it carries the OAuth
+// consumer secret to: https://host[:port][/path], never plain http, not even to this
+// machine (the test doubles use TLS too). "" when `url` follows it, else why not, for a
+// message. The user-file loader, `init --token-url` and the token fetch all apply it.
+[[nodiscard]] std::string token_url_problem(const std::string& url);
+
 // Throws ConfigError. A missing user file yields an empty config (no accounts). The
 // file must be the user's own and private (mode 0600), and so must its directory (not
 // writable by group or others), as ssh checks ~/.ssh: others could otherwise swap in
@@ -117,8 +123,5 @@ RepoConfig parse_repo_config(const std::string& text, const std::string& path_fo
 // Throws ConfigError naming the key when `cfg` (a committed file) still names a secret
 // the way an earlier bbsot allowed (report.secret_command / secret_env).
 void refuse_legacy_secret(const RepoConfig& cfg);
-
-// The nearest of `known` to `key` by edit distance, if close enough to be a likely typo.
-std::optional<std::string> nearest_key(const std::string& key, const std::vector<std::string>& known);
 
 }  // namespace bbsot

@@ -19,6 +19,10 @@ using R = Expected<CachedToken>;
 
 R request_token(const Account& a, const UserConfig& cfg, const std::string& secret,
                 const std::vector<std::pair<std::string, std::string>>& form) {
+  // The loader refuses such a file already; an Account built elsewhere meets the same rule
+  // and the same words here, not http_request's general refusal.
+  if (auto problem = token_url_problem(a.token_url); !problem.empty())
+    return R::failure("token_url of account " + a.url + ": " + problem);
   HttpRequest req;
   req.method = "POST";
   req.url = a.token_url;

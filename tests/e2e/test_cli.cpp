@@ -861,7 +861,8 @@ TEST_F(CliSync, MergesTheParentAndPushesToTheSource) {
   EXPECT_EQ(anc.exit_code, 0) << "origin's feature lacks main's commit";
   EXPECT_EQ(git_ok({"rev-parse", "feature"}, origin_), git_ok({"rev-parse", "feature"}));
   EXPECT_EQ(git_ok({"ls-remote", "platform"}), "");
-  EXPECT_EQ(git_ok({"rev-parse", "--abbrev-ref", "HEAD"}), "feature");
+  // Back on the branch the user started on (issue 16).
+  EXPECT_EQ(git_ok({"rev-parse", "--abbrev-ref", "HEAD"}), "main");
 }
 
 TEST_F(CliSync, ConflictStopsInTheMergeState) {
@@ -1057,4 +1058,396 @@ TEST(CliSecrets, InitRefusesSecretsOnTheCommandLineWithoutEchoingThem) {
     EXPECT_EQ(r.out.find("CANARY-cli-secret-77"), std::string::npos);
   }
 }
+}  // namespace bbsot::test
+
+// ========================================================= first contact (issue 16)
+// Reopens the anonymous namespace above: the fixtures are shared.
+namespace bbsot::test {
+namespace {
+
+// ---------------------------------------------------------------------------- --version
+
+TEST_F(CliUsage, CredentialHelperPrintsTheVersionLikeGitBbsot) {
+  auto want = run({bin_path("git-bbsot"), "--version"}, env_, tmp_.path());
+  ASSERT_EQ(want.exit_code, 0) << describe(want);
+  ASSERT_TRUE(want.out.starts_with("bbsot ")) << want.out;
+  auto r = run({bin_path("git-credential-bbsot"), "--version"}, env_, tmp_.path());
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(r.out, want.out);
+  EXPECT_EQ(r.err, "");
+  // --help is unchanged: the usage on stdout, exit 0.
+  auto h = run({bin_path("git-credential-bbsot"), "--help"}, env_, tmp_.path());
+  EXPECT_EQ(h.exit_code, 0) << describe(h);
+  EXPECT_TRUE(h.out.starts_with("usage: git-credential-bbsot <get|store|erase>\n")) << h.out;
+}
+
+// ------------------------------------------------------------------------- did-you-mean
+
+TEST_F(CliUsage, MistypedCommandGetsDidYouMean) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"stauts"}, {"help", "stauts"}, {"docter", "--json-not"}}) {
+    auto r = bbsot(args, tmp_.path());
+    EXPECT_EQ(r.exit_code, 2) << args[0] << "\n" << describe(r);
+    const std::string typo = args[0] == "help" ? args[1] : args[0];
+    const std::string near = typo == "stauts" ? "status" : "doctor";
+    EXPECT_TRUE(contains(r.err, "error: '" + typo + "' is not a bbsot command\n")) << r.err;
+    EXPECT_TRUE(contains(r.err, "hint: did you mean '" + near + "'?\n")) << r.err;
+    EXPECT_EQ(r.out, "");
+  }
+  // Nothing near: the list, as before.
+  auto far = bbsot({"help", "frobnicate"}, tmp_.path());
+  EXPECT_EQ(far.exit_code, 2) << describe(far);
+  EXPECT_TRUE(contains(far.err, "see 'git bbsot --help'")) << far.err;
+  EXPECT_FALSE(contains(far.err, "did you mean")) << far.err;
+}
+
+// ------------------------------------------------------------------------ --json errors
+
+TEST_F(CliUsage, JsonErrorsAreOneObjectOnStdout) {
+  init_with_local_remotes();
+  struct Case {
+    std::vector<std::string> args;
+    int exit_code;
+    std::string in_error;
+    std::string in_hint;
+  };
+  write_file(work_ + "/.bbsot.yml", "integration:\n  type: bitbucket\n  repositroy: acme/shop\n");
+  for (const Case& c : std::vector<Case>{
+           {{"status", "--json", "--bogus"}, 2, "bogus", "usage: git bbsot status"},              // usage error
+           {{"status", "--no-fetch", "--json"}, 2, ".bbsot.yml:3:3: unknown key", "repository"},  // ConfigError
+           {{"stauts", "--json"}, 2, "'stauts' is not a bbsot command", "did you mean 'status'?"},
+           {{"token", "https://nowhere.example/x.git", "--json"}, 1, "no bbsot account matches", "init"},
+       }) {
+    auto r = bbsot(c.args);
+    EXPECT_EQ(r.exit_code, c.exit_code) << c.args[0] << "\n" << describe(r);
+    EXPECT_EQ(r.err, "") << c.args[0];
+    auto j = json::parse(r.out, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << c.args[0] << ": not one JSON object:\n" << r.out;
+    EXPECT_EQ(j.size(), 3u) << j.dump();
+    ASSERT_TRUE(j["error"].is_string()) << j.dump();
+    EXPECT_TRUE(contains(j["error"].get<std::string>(), c.in_error)) << j.dump();
+    ASSERT_TRUE(j["hints"].is_array()) << j.dump();
+    std::string hints;
+    for (const auto& h : j["hints"]) hints += h.get<std::string>() + "\n";
+    EXPECT_TRUE(contains(hints, c.in_hint)) << j.dump();
+    EXPECT_EQ(j["exit_code"], c.exit_code) << j.dump();
+    // Without --json: the same error in git's voice on stderr, nothing on stdout.
+    std::vector<std::string> plain;
+    for (const auto& a : c.args)
+      if (a != "--json") plain.push_back(a);
+    auto t = bbsot(plain);
+    EXPECT_EQ(t.exit_code, c.exit_code) << describe(t);
+    EXPECT_EQ(t.out, "") << c.args[0];
+    EXPECT_TRUE(contains(t.err, "error: ")) << t.err;
+  }
+}
+
+// ---------------------------------------------------------------------------- colours
+
+// `git bbsot status` (and doctor) under a pseudo-terminal when `tty`, through script(1).
+class CliColour : public CliStatus {
+ protected:
+  RunResult status(const Env& extra, bool tty, const std::vector<std::string>& git_options = {}) {
+    std::string cmd = "git";
+    for (const auto& o : git_options) cmd += " " + o;
+    cmd += " bbsot status --no-fetch";
+    Env env = env_;
+    for (const auto& [k, v] : extra) env[k] = v;
+    if (tty) return run({"script", "-qec", cmd, "/dev/null"}, env, work_);
+    return run({"sh", "-c", cmd}, env, work_);
+  }
+  static bool coloured(const RunResult& r) { return contains(r.out, "\033["); }
+};
+
+TEST_F(CliColour, FollowsGitsRulesAndNoColor) {
+  ASSERT_EQ(run({"sh", "-c", "command -v script"}).exit_code, 0) << "script(1) (util-linux) is needed";
+  const Env xterm{{"TERM", "xterm"}};
+  // auto (git's default): a terminal that is not dumb.
+  EXPECT_TRUE(coloured(status(xterm, true))) << status(xterm, true).out;
+  EXPECT_FALSE(coloured(status({{"TERM", "dumb"}}, true)));
+  EXPECT_FALSE(coloured(status({{"TERM", ""}}, true))) << "an unset TERM is dumb to git";
+  EXPECT_FALSE(coloured(status(xterm, false)));
+  EXPECT_FALSE(coloured(status({{"TERM", "xterm"}, {"NO_COLOR", "1"}}, true)));
+  // color.ui from the config, and from git -c.
+  git_ok({"config", "color.ui", "never"});
+  EXPECT_FALSE(coloured(status(xterm, true))) << "color.ui=never";
+  git_ok({"config", "color.ui", "false"});
+  EXPECT_FALSE(coloured(status(xterm, true))) << "color.ui=false";
+  git_ok({"config", "color.ui", "true"});  // true is auto, as in git
+  EXPECT_TRUE(coloured(status(xterm, true))) << "color.ui=true on a terminal";
+  EXPECT_FALSE(coloured(status(xterm, false))) << "color.ui=true is auto: not into a pipe";
+  git_ok({"config", "color.ui", "always"});
+  EXPECT_TRUE(coloured(status(xterm, false))) << "color.ui=always into a pipe";
+  EXPECT_TRUE(coloured(status({{"TERM", "dumb"}}, false))) << "always means always";
+  // An explicit "always" outranks NO_COLOR (no-color.org: configuration wins).
+  EXPECT_TRUE(coloured(status({{"NO_COLOR", "1"}}, false)));
+  EXPECT_FALSE(coloured(status(xterm, true, {"-c", "color.ui=never"}))) << "git -c color.ui=never";
+  // color.bbsot, when set, wins over color.ui.
+  git_ok({"config", "color.bbsot", "never"});
+  EXPECT_FALSE(coloured(status(xterm, true))) << "color.bbsot=never beats color.ui=always";
+  git_ok({"config", "color.ui", "never"});
+  git_ok({"config", "color.bbsot", "always"});
+  EXPECT_TRUE(coloured(status({}, false))) << "color.bbsot=always beats color.ui=never";
+  // Doctor asks the same function.
+  auto d = bbsot({"doctor"});
+  EXPECT_TRUE(contains(d.out, "\033[")) << describe(d);
+  git_ok({"config", "color.bbsot", "never"});
+  git_ok({"config", "color.ui", "always"});
+  auto dn = bbsot({"doctor"});
+  EXPECT_FALSE(contains(dn.out, "\033[")) << describe(dn);
+}
+
+// ------------------------------------------------------------------------------- sync
+
+TEST_F(CliSync, ReturnsToTheStartingBranch) {
+  commit("main moved on", "", "main.txt", "main\n");
+  git_ok({"push", "-q", "origin", "main"});
+  git_ok({"checkout", "-q", "-b", "elsewhere", "main"});
+  auto r = bbsot({"sync", "feature"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(git_ok({"rev-parse", "--abbrev-ref", "HEAD"}), "elsewhere");
+  EXPECT_TRUE(contains(r.out, "back on elsewhere, where you started")) << r.out;
+  // --no-push too.
+  commit("main again", "", "main2.txt", "main\n");
+  git_ok({"push", "-q", "origin", "elsewhere:main"});
+  auto np = bbsot({"sync", "feature", "--no-push"});
+  ASSERT_EQ(np.exit_code, 0) << describe(np);
+  EXPECT_EQ(git_ok({"rev-parse", "--abbrev-ref", "HEAD"}), "elsewhere");
+  // From a detached HEAD: back to the same commit, still detached.
+  const std::string here = git_ok({"rev-parse", "HEAD"});
+  git_ok({"checkout", "-q", "--detach", "HEAD"});
+  auto d = bbsot({"sync", "feature", "--no-push"});
+  ASSERT_EQ(d.exit_code, 0) << describe(d);
+  EXPECT_EQ(git({"symbolic-ref", "-q", "HEAD"}).exit_code, 1) << "not detached any more";
+  EXPECT_EQ(git_ok({"rev-parse", "HEAD"}), here);
+}
+
+TEST_F(CliSync, FailedPushStillReturnsAndSaysSo) {
+  commit("main moved on", "", "main.txt", "main\n");
+  git_ok({"push", "-q", "origin", "main"});
+  write_file(origin_ + "/hooks/pre-receive", "#!/bin/sh\necho 'Bitbucket: pushes are frozen' >&2\nexit 1\n", 0755);
+  auto r = bbsot({"sync", "feature"});
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  EXPECT_TRUE(contains(r.err, "error: git bbsot sync: the push to origin failed")) << r.err;
+  EXPECT_TRUE(contains(r.err, "hint: back on main, where you started")) << r.err;
+  EXPECT_EQ(git_ok({"rev-parse", "--abbrev-ref", "HEAD"}), "main");
+  // The merge stays on feature, ready to push.
+  EXPECT_EQ(git({"merge-base", "--is-ancestor", "main", "feature"}).exit_code, 0);
+}
+
+TEST_F(CliSync, ConflictSaysHowToGetBack) {
+  commit("main edits", "", "shared.txt", "main's version\n");
+  git_ok({"push", "-q", "origin", "main"});
+  git_ok({"checkout", "-q", "feature"});
+  commit("feature edits", "", "shared.txt", "feature's version\n");
+  git_ok({"push", "-q", "origin", "feature"});
+  git_ok({"checkout", "-q", "main"});
+  auto r = bbsot({"sync", "feature"});
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  EXPECT_EQ(git_ok({"rev-parse", "--abbrev-ref", "HEAD"}), "feature");
+  EXPECT_TRUE(contains(r.err, "hint: you are on feature (in the merge), not on main; when done: git checkout main"))
+      << r.err;
+}
+
+TEST_F(CliSync, GitFailingIsNotTakenForACleanWorkTree) {
+  // A corrupt index: `git status` fails. Read as "no output", it looked like a clean tree
+  // and sync went on to fetch and check out.
+  write_file(work_ + "/.git/index", "not an index\n");
+  auto r = bbsot({"sync", "feature"});
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  EXPECT_TRUE(contains(r.err, "error: git bbsot sync: git status --porcelain --untracked-files=no failed")) << r.err;
+  EXPECT_FALSE(contains(r.out, "git fetch")) << "sync went on after git failed:\n" << r.out;
+}
+
+// --------------------------------------------------------------------------- completion
+
+class CliCompletion : public Cli {
+ protected:
+  void SetUp() override {
+    Cli::SetUp();
+    init_with_local_remotes();
+    git_ok({"branch", "topic"});
+  }
+  // The replies bash's programmable completion gets for `words` (the last one is being
+  // completed): from `entry` (our _git_bbsot, or git's own dispatcher when git's completion
+  // script is given and loaded first), one per line, as bash would insert them.
+  std::vector<std::string> replies(const std::vector<std::string>& words, const std::string& git_completion = "",
+                                   const std::string& entry = "_git_bbsot") {
+    std::string line;
+    for (const auto& w : words) line += (line.empty() ? "" : " ") + w;
+    std::vector<std::string> argv{"bash",
+                                  "--norc",
+                                  "--noprofile",
+                                  "-c",
+                                  "[ -n \"$1\" ] && . \"$1\"; . \"$2\"; entry=$3; COMP_LINE=$4; "
+                                  "COMP_POINT=${#COMP_LINE}; shift 4; COMP_WORDS=(\"$@\"); "
+                                  "COMP_CWORD=$(($# - 1)); \"$entry\"; printf '%s|\\n' \"${COMPREPLY[@]}\"",
+                                  "bash",
+                                  git_completion,
+                                  script_,
+                                  entry,
+                                  line};
+    argv.insert(argv.end(), words.begin(), words.end());
+    auto r = run(argv, env_, work_);
+    if (r.exit_code != 0) throw std::runtime_error("completion failed: " + describe(r));
+    std::vector<std::string> out;
+    for (auto& l : split_lines(r.out))
+      if (l != "|") out.push_back(l.substr(0, l.size() - 1));  // "|" marks where each reply ends
+    return out;
+  }
+  // The words offered, without the trailing space git's completion wants.
+  std::set<std::string> complete(const std::vector<std::string>& words, const std::string& git_completion = "") {
+    std::set<std::string> out;
+    for (auto w : replies(words, git_completion)) out.insert(trim(w));
+    return out;
+  }
+  using Words = std::set<std::string>;
+  const std::string script_ = std::string(BBSOT_SOURCE_DIR) + "/templates/completion/git-bbsot.bash";
+};
+
+TEST_F(CliCompletion, ValuesForEveryOptionWithAFixedSet) {
+  EXPECT_EQ(complete({"git", "bbsot", "init", "--type", ""}), (Words{"bitbucket", "bitbucket_server"}));
+  EXPECT_EQ(complete({"git", "bbsot", "init", "--type", "bitbucket_"}), (Words{"bitbucket_server"}));
+  EXPECT_EQ(complete({"git", "bbsot", "init", "--type", "=", ""}), (Words{"bitbucket", "bitbucket_server"}));
+  EXPECT_EQ(complete({"git", "bbsot", "init", "--type", "=", "bitbucket_s"}), (Words{"bitbucket_server"}));
+  EXPECT_EQ(complete({"git-bbsot", "init", "--type", ""}), (Words{"bitbucket", "bitbucket_server"}));
+  EXPECT_EQ(complete({"git", "-C", work_, "bbsot", "init", "--type", ""}), (Words{"bitbucket", "bitbucket_server"}));
+  for (const char* b : {"--fetch-branches", "--prune-branches", "--build-pull-requests", "--resync-pull-requests"})
+    EXPECT_EQ(complete({"git", "bbsot", "init", b, ""}), (Words{"true", "false"})) << b;
+  for (const char* r : {"--mirror-remote", "--source-remote"})
+    EXPECT_EQ(complete({"git", "bbsot", "init", r, ""}), (Words{"origin", "platform"})) << r;
+  EXPECT_EQ(complete({"git", "bbsot", "init", "--default-branch", ""}), (Words{"main", "topic"}));
+  EXPECT_EQ(complete({"git", "bbsot", "sync", "--parent", "t"}), (Words{"topic"}));
+  // Free text: nothing, rather than the option list.
+  for (const char* f : {"--hook-url", "--repository", "--token-url", "--secret-command"})
+    EXPECT_EQ(complete({"git", "bbsot", "init", f, ""}), Words{}) << f;
+  // After a value, options again (the value is not taken for an operand).
+  EXPECT_TRUE(complete({"git", "bbsot", "init", "--type", "bitbucket", "--"}).count("--hook-url"));
+}
+
+TEST_F(CliCompletion, SubcommandsAndReportSubcommands) {
+  const Words top = complete({"git", "bbsot", ""});
+  for (const char* c : {"init", "status", "doctor", "sync", "report", "token", "hook", "demo", "help"})
+    EXPECT_TRUE(top.count(c)) << c;
+  EXPECT_EQ(complete({"git", "bbsot", "st"}), (Words{"status"}));
+  EXPECT_EQ(complete({"git", "bbsot", "report", ""}), (Words{"list", "flush", "drop", "--help"}));
+  EXPECT_EQ(complete({"git", "bbsot", "report", "l"}), (Words{"list"}));
+  EXPECT_EQ(complete({"git", "bbsot", "report", "list", ""}), (Words{"--json", "--help"}));
+  EXPECT_EQ(complete({"git", "bbsot", "hook", ""}), (Words{"pre-push", "reference-transaction"}));
+  EXPECT_EQ(complete({"git", "bbsot", "sync", ""}), (Words{"--parent", "--no-push", "--help", "main", "topic"}));
+  EXPECT_EQ(complete({"git", "bbsot", "sync", "topic", ""}), (Words{"--parent", "--no-push", "--help"}));
+}
+
+TEST_F(CliCompletion, WorksUnderGitsOwnCompletion) {
+  // git's completion calls _git_bbsot for `git bbsot` and registers itself with -o nospace:
+  // each finished word then carries its space. Debian ships it with git in this place.
+  std::string git_completion;
+  for (const char* p : {"/usr/share/bash-completion/completions/git", "/etc/bash_completion.d/git"})
+    if (fs::exists(p)) git_completion = p;
+  if (git_completion.empty()) GTEST_SKIP() << "git's bash completion is not installed";
+  const std::string git_main = "__git_wrap__git_main";
+  EXPECT_EQ(replies({"git", "bbsot", "init", "--type", ""}, git_completion, git_main),
+            (std::vector<std::string>{"bitbucket ", "bitbucket_server "}));
+  EXPECT_EQ(replies({"git", "bbsot", "init", "--source-remote", "p"}, git_completion, git_main),
+            (std::vector<std::string>{"platform "}));
+  EXPECT_EQ(replies({"git", "bbsot", "report", "f"}, git_completion, git_main), (std::vector<std::string>{"flush "}));
+  // `git-bbsot` is ours alone, registered without nospace: bash adds the space.
+  EXPECT_EQ(replies({"git-bbsot", "report", "f"}), (std::vector<std::string>{"flush"}));
+}
+
+// ---------------------------------------------------------------------- BBSOT_TRACE
+
+TEST_F(CliSync, RelativeTraceFileIsOneFileWhereTheUserIs) {
+  auto init = bbsot({"init"});
+  ASSERT_EQ(init.exit_code, 0) << describe(init);
+  fs::create_directories(work_ + "/sub/dir");
+  // A hook run by git (from the top directory, GIT_PREFIX=sub/dir/) and a git run by
+  // git-bbsot (which inherits the resolved path) both write to sub/dir/trace.log.
+  commit("main moved on", "", "main.txt", "main\n");
+  auto push = git({"push", "-q", "origin", "main"}, work_ + "/sub/dir", {{"BBSOT_TRACE", "trace.log"}});
+  ASSERT_EQ(push.exit_code, 0) << describe(push);
+  const std::string trace = work_ + "/sub/dir/trace.log";
+  ASSERT_TRUE(fs::exists(trace)) << "the hook's trace is not where the user ran git";
+  EXPECT_TRUE(contains(read_file(trace), "pre-push: ")) << read_file(trace);
+  fs::remove(trace);
+  auto r = bbsot({"sync", "feature"}, work_ + "/sub/dir", {{"BBSOT_TRACE", "trace.log"}});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  ASSERT_TRUE(fs::exists(trace)) << describe(r);
+  EXPECT_TRUE(contains(read_file(trace), "pre-push: ")) << read_file(trace);
+  EXPECT_FALSE(fs::exists(work_ + "/trace.log")) << "a second trace file in the top directory";
+  EXPECT_FALSE(fs::exists(work_ + "/sub/trace.log"));
+  // A file that cannot be opened, or a file descriptor: one warning, not silence.
+  auto bad = bbsot({"version"}, "", {{"BBSOT_TRACE", tmp_.path() + "/no/such/dir/trace.log"}});
+  EXPECT_EQ(bad.exit_code, 0);
+  EXPECT_TRUE(contains(bad.err, "warning: BBSOT_TRACE: cannot open " + tmp_.path() + "/no/such/dir/trace.log"))
+      << bad.err;
+  auto fd = bbsot({"version"}, "", {{"BBSOT_TRACE", "5"}});
+  EXPECT_TRUE(contains(fd.err, "warning: BBSOT_TRACE=5")) << fd.err;
+}
+
+// ------------------------------------------------------------------------- token_url
+
+TEST_F(CliInit, TokenUrlMustBeHttpsEverywhere) {
+  init_with_real_urls();
+  const std::string plain = "http://127.0.0.1:9/site/oauth2/access_token";
+  const std::string rule = "the token endpoint receives the OAuth consumer secret";
+  // init refuses it before writing anything.
+  auto r = bbsot({"init", "--key", "k", "--secret-env", "S", "--token-url", plain});
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "--token-url '" + plain + "' is not an https:// URL")) << r.err;
+  EXPECT_TRUE(contains(r.err, rule)) << r.err;
+  EXPECT_FALSE(fs::exists(user_config_));
+  EXPECT_FALSE(fs::exists(work_ + "/.bbsot.yml"));
+  // The loader refuses the same URL in the file, with the same rule and the place.
+  fs::create_directories(fs::path(user_config_).parent_path());
+  write_file(
+      user_config_,
+      "accounts:\n  - url: https://bitbucket.org/Acme\n    key: k\n    secret_env: S\n    token_url: " + plain + "\n",
+      0600);
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"token", "https://bitbucket.org/Acme/Shop.git"},
+                                               {"token", "--refresh", "https://bitbucket.org/Acme/Shop.git"}}) {
+    auto t = bbsot(args, "", {{"S", "consumer-secret"}});
+    EXPECT_EQ(t.exit_code, 2) << describe(t);
+    EXPECT_TRUE(contains(t.err, user_config_ + ":5:16: key 'accounts[0].token_url': '" + plain + "'")) << t.err;
+    EXPECT_TRUE(contains(t.err, rule)) << t.err;
+  }
+  // https is accepted and written.
+  fs::remove(user_config_);
+  auto ok = bbsot({"init", "--key", "k", "--secret-env", "S", "--token-url", "https://127.0.0.1:9/token"});
+  EXPECT_EQ(ok.exit_code, 0) << describe(ok);
+  EXPECT_TRUE(contains(read_file(user_config_), "token_url: https://127.0.0.1:9/token")) << read_file(user_config_);
+}
+
+// ----------------------------------------------------------------------------- demo
+
+TEST_F(CliDemo, UnusableTmpdirFallsBackToTmp) {
+  // mkdtemp in $TMPDIR fails: the sandbox is the one made in /tmp, not the failed template.
+  auto r = bbsot({"demo"}, tmp_.path(), {{"TMPDIR", tmp_.path() + "/does-not-exist"}}, 60000);
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  const std::string sandbox = sandbox_of(r.out);
+  EXPECT_TRUE(sandbox.starts_with("/tmp/bbsot-demo-")) << sandbox;
+  EXPECT_FALSE(contains(sandbox, "XXXXXX")) << sandbox;
+  EXPECT_TRUE(contains(r.out, "every signature verified")) << r.out;
+  EXPECT_TRUE(eventually([&] { return !sandbox.empty() && !fs::exists(sandbox); }, 3000)) << sandbox << " left behind";
+}
+
+// ----------------------------------------------------------------------------- README
+
+TEST(CliReadme, SaysWhatTheUsersOwnShellNeedsAndNamesSourceRemote) {
+  const std::string readme = read_file(std::string(BBSOT_SOURCE_DIR) + "/README.md");
+  EXPECT_TRUE(contains(readme, "export PATH=\"$HOME/.local/bin:$PATH\""))
+      << "README: the PATH line for the user's shell";
+  EXPECT_TRUE(contains(readme, "`--source-remote NAME`")) << "README: --source-remote where remotes are detected";
+  // Every init flag the README names is one init takes.
+  TempDir tmp;
+  auto help =
+      run({bin_path("git-bbsot"), "init", "--help"}, e2e_env(tmp.path() + "/home", stage_dir() + "/bin"), tmp.path());
+  ASSERT_EQ(help.exit_code, 0) << describe(help);
+  const std::string section = readme.substr(readme.find("`init` takes"), 1200);
+  std::regex flag("`(--[a-z-]+)");
+  for (auto it = std::sregex_iterator(section.begin(), section.end(), flag); it != std::sregex_iterator(); ++it)
+    EXPECT_TRUE(contains(help.out, (*it)[1].str() + " ")) << (*it)[1] << " is in README but not in init --help";
+}
+
+}  // namespace
 }  // namespace bbsot::test

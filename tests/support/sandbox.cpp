@@ -406,7 +406,7 @@ Env e2e_env(const std::string& home, const std::string& path_prefix) {
   const char* path = std::getenv("PATH");
   env["PATH"] = path_prefix + ":" + (path ? path : "/usr/bin:/bin");
   for (const char* v : {"BBSOT_ALLOW_MIRROR_PUSH", "BBSOT_QUIET", "BBSOT_LIBEXEC_DIR", "BBSOT_CONFIG", "BBSOT_TRACE",
-                        "BBSOT_PRE_PUSH_DONE", "GIT_COMMON_DIR", "GIT_INDEX_FILE", "GIT_CONFIG_PARAMETERS",
+                        "BBSOT_PRE_PUSH_DONE", "GIT_COMMON_DIR", "GIT_INDEX_FILE", "GIT_CONFIG_PARAMETERS", "GIT_PREFIX",
                         "GIT_SSL_CAINFO", "NO_COLOR", "XDG_CACHE_HOME"})
     env[v] = "";
   // A detached deliverer that failed would otherwise stay up to 30 minutes, retrying;

@@ -180,18 +180,6 @@ TEST(Config, UserFileMustBeTheUsersOwnInAPrivateDirectory) {
   ::rmdir(dir);
 }
 
-TEST(Config, NearestKey) {
-  EXPECT_EQ(nearest_key("tokne_env", {"token_env", "token"}), "token_env");
-  EXPECT_EQ(nearest_key("zzzzzz", {"url", "key"}), std::nullopt);
-  EXPECT_EQ(nearest_key("kye", {"url", "key"}), "key");                                     // swapped letters: one typo
-  EXPECT_EQ(nearest_key("secret_comand", {"secret_command", "secret"}), "secret_command");  // a dropped letter
-  EXPECT_EQ(nearest_key("hookurl", {"hook_url", "url"}), "hook_url");
-  EXPECT_EQ(nearest_key("", {"url"}), std::nullopt);
-  // A long key is far from every short one; it must be refused without a suggestion.
-  EXPECT_EQ(nearest_key(std::string(10000, 'k') + "ey", {"key", "url"}), std::nullopt);
-  EXPECT_EQ(nearest_key("token_urll", {"token_url", "api_url", "url"}), "token_url");
-}
-
 TEST(Config, ResolveSecret) {
   ::setenv("BBSOT_TEST_SECRET", "from-env", 1);
   EXPECT_EQ(*resolve_secret({"", "", "BBSOT_TEST_SECRET"}, "x"), "from-env");
