@@ -418,6 +418,19 @@ Env e2e_env(const std::string& home, const std::string& path_prefix) {
   return env;
 }
 
+RunResult set_up_clone(const Env& env, const std::string& work, const std::vector<std::string>& flags) {
+  std::vector<std::string> argv{bin_path("git-bbsot"), "init"};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  auto r = run(argv, env, work, "", 60000);
+  if (r.exit_code != 0) {
+    std::string cmd = "git bbsot init";
+    for (const auto& f : flags) cmd += " " + f;
+    fail(cmd + " in " + work + " failed (exit " + std::to_string(r.exit_code) + "):\nstdout:\n" + r.out +
+         "\nstderr:\n" + r.err);
+  }
+  return r;
+}
+
 namespace {
 
 // A /proc file of a process that exits while it is read fails with ESRCH, which

@@ -152,6 +152,14 @@ Env isolated_git_env(const std::string& home, const std::string& ca_file = "");
 // the default branch, no detached-HEAD advice). Creates home.
 Env e2e_env(const std::string& home, const std::string& path_prefix);
 
+// `git bbsot init FLAGS` run in the work tree `work` with `env`, as a developer sets a
+// clone up once .bbsot.yml is there: the pre-push hook, the clone's record (which the hooks
+// and commands act on, never the checked-out file), a report secret in the user's file.
+// Off a terminal init asks nothing, so the flags must supply what it cannot detect
+// (--yes approves the destination .bbsot.yml names; --hook-url URL or --no-hook-url;
+// --source-remote NAME; ...). Throws std::runtime_error with init's output when it fails.
+RunResult set_up_clone(const Env& env, const std::string& work, const std::vector<std::string>& flags = {"--yes"});
+
 // bbsot-deliver processes working for a test whose files are under `dir`: named in their
 // argv (watch GIT_DIR) or started from one of its directories (hooks pass relative paths).
 int deliverers_running(const std::string& dir);
