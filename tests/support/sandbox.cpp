@@ -362,12 +362,13 @@ std::vector<std::string> GitHttpServer::access_log() const { return read_lines(r
 
 // ------------------------------------------------------------------------- Receiver
 
-Receiver::Receiver(const std::string& dir, const TestCA* ca)
+Receiver::Receiver(const std::string& dir, const TestCA* ca, int port)
     : log_(dir + "/requests.log"), state_dir_(dir + "/state"), tls_(ca != nullptr), server_([&] {
         make_dirs(dir + "/state");
         std::vector<std::string> args{
             python_script("receiver.py"), "--port-file", dir + "/port", "--log", log_, "--state-dir", state_dir_};
         if (ca) args.insert(args.end(), {"--cert", ca->cert, "--key", ca->key});
+        if (port != 0) args.insert(args.end(), {"--port", std::to_string(port)});
         return Server::start(args, dir + "/port");
       }()) {}
 

@@ -114,10 +114,11 @@ class GitHttpServer {
 };
 
 // tests/support/receiver.py in `dir`: requests answered 200 in dir/requests.log, every
-// attempt in dir/state/attempts.log. Plain HTTP unless `ca` is given.
+// attempt in dir/state/attempts.log. Plain HTTP unless `ca` is given. On `port` when it is
+// not 0 (an endpoint that was down and comes back at the same URL), else on a free one.
 class Receiver {
  public:
-  explicit Receiver(const std::string& dir, const TestCA* ca = nullptr);
+  explicit Receiver(const std::string& dir, const TestCA* ca = nullptr, int port = 0);
   void mode(const std::string& m);            // "ok", "500", "slow", "close"
   void date_offset(long seconds);             // as OAuthServer::date_offset
   std::vector<std::string> requests() const;  // raw JSON lines
