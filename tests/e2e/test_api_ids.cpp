@@ -86,9 +86,6 @@ class ApiIds : public ::testing::Test {
     commit("initial");
     git({"push", "-q", "origin", "main"});
     receiver_ = std::make_unique<Receiver>(tmp_.path() + "/receiver");
-    fs::create_directories(work_ + "/.git/hooks");
-    for (const char* name : {"pre-push", "reference-transaction"})
-      fs::create_symlink(stage_dir() + "/libexec/bbsot/hooks/" + name, work_ + "/.git/hooks/" + name);
   }
 
   std::string git(const std::vector<std::string>& args, const std::string& cwd = "") {
@@ -110,6 +107,9 @@ class ApiIds : public ::testing::Test {
   }
 
   // .bbsot.yml for Cloud acme/shop or Server SHOP/web; `cloud_url`: Cloud's integration.url.
+  // Then the clone is set up from it (`git bbsot init --yes`: the hook, and the clone's
+  // record approving the hook URL and the repository the file names), after the user's
+  // accounts are written and the remotes are as the test wants them.
   void write_repo_config(bool server, const std::string& cloud_url = "") {
     std::string t = "integration:\n";
     t += server ? "  type: bitbucket_server\n  url: " + server_url() + "\n  repository: SHOP/web\n"
@@ -119,6 +119,7 @@ class ApiIds : public ::testing::Test {
     t += "  hook_url: " + receiver_->url() + "\n";
     t += "remotes:\n  source: origin\n  mirror: platform\n";
     write_file(work_ + "/.bbsot.yml", t);
+    set_up_clone(env_, work_);
   }
 
   void write_user_config(const std::string& accounts) {
@@ -243,11 +244,11 @@ TEST_F(ApiIds, CloudHttpsPushWithTheAccountCarriesTheActorIds) {
   write_user_config("  - url: " + host + "/acme\n    key: " + oauth_->client_id() + "\n    secret_command: cat " +
                     tmp_.path() + "/oauth/client_secret" + "\n    token_url: " + oauth_->url() +
                     "\n    api_url: " + api_->base() + "/2.0\n");
-  write_repo_config(false, host);
   env_["GIT_SSL_CAINFO"] = shared_ca().ca;
   git({"config", "--global", "credential.helper", "bbsot"}, tmp_.path());
   git({"config", "--global", "credential.useHttpPath", "true"}, tmp_.path());
   git({"remote", "set-url", "origin", git_server.url_for("acme/shop.git")});
+  write_repo_config(false, host);
   push_feature();
   json b = delivery(0);
   EXPECT_EQ(b["actor"], (json{{"type", "user"},

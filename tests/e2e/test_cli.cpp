@@ -181,6 +181,8 @@ class Cli : public ::testing::Test {
   }
 
   std::string hooks_dir() const { return work_ + "/.git/hooks"; }
+  // The clone's record, which init writes and the hooks and commands act on.
+  std::string clone_record() const { return work_ + "/.git/bbsot/clone.json"; }
 
   void write_repo_config(const std::string& extra_integration = "", const std::string& dir = "") {
     std::string t =
@@ -300,8 +302,21 @@ using CliInit = Cli;
 TEST_F(CliInit, WritesConfigAndInstallsHooksKeepingTheExistingOne) {
   init_with_real_urls();
   write_file(hooks_dir() + "/pre-push", kOriginalPrePush, 0755);
+  const auto hooks_before = snapshot_dir(hooks_dir());
 
-  auto r = bbsot({"init"});
+  // Off a terminal init asks nothing: the one piece no remote shows, the hook URL, is
+  // named with its flags, and nothing is changed.
+  auto missing = bbsot({"init"});
+  EXPECT_EQ(missing.exit_code, 2) << describe(missing);
+  EXPECT_TRUE(contains(missing.err, "missing: the integration's hook URL")) << missing.err;
+  EXPECT_TRUE(contains(missing.err, "--hook-url URL")) << missing.err;
+  EXPECT_TRUE(contains(missing.err, "--no-hook-url")) << missing.err;
+  EXPECT_TRUE(contains(missing.err, "nothing was changed")) << missing.err;
+  EXPECT_FALSE(fs::exists(work_ + "/.bbsot.yml"));
+  EXPECT_FALSE(fs::exists(clone_record()));
+  EXPECT_EQ(snapshot_dir(hooks_dir()), hooks_before);
+
+  auto r = bbsot({"init", "--no-hook-url"});
   ASSERT_EQ(r.exit_code, 0) << describe(r);
 
   const std::string cfg = read_file(work_ + "/.bbsot.yml");
@@ -310,6 +325,9 @@ TEST_F(CliInit, WritesConfigAndInstallsHooksKeepingTheExistingOne) {
   EXPECT_TRUE(std::regex_search(cfg, std::regex("\\n  project: abc123\\n"))) << cfg;
   EXPECT_TRUE(std::regex_search(cfg, std::regex("\\nremotes:\\n(  .*\\n)*  source: origin\\n"))) << cfg;
   EXPECT_TRUE(std::regex_search(cfg, std::regex("\\nremotes:\\n(  .*\\n)*  mirror: platform\\n"))) << cfg;
+  EXPECT_FALSE(contains(cfg, "hook_url")) << cfg;
+  EXPECT_TRUE(contains(r.out, "not reported until the integration's hook URL is set")) << r.out;
+  EXPECT_TRUE(fs::exists(clone_record())) << r.out;
 
   EXPECT_TRUE(is_symlink(hooks_dir() + "/pre-push"));
   EXPECT_EQ(link_target(hooks_dir() + "/pre-push"), hook_program("pre-push"));
@@ -329,26 +347,29 @@ TEST_F(CliInit, SecondRunChangesNothing) {
   init_with_real_urls();
   write_file(hooks_dir() + "/pre-push", kOriginalPrePush, 0755);
   write_file(tmp_.path() + "/secret", "not-used\n", 0600);
-  auto first = bbsot({"init", "--key", "K3Y", "--secret-command", "cat " + tmp_.path() + "/secret"});
+  auto first = bbsot({"init", "--no-hook-url", "--key", "K3Y", "--secret-command", "cat " + tmp_.path() + "/secret"});
   ASSERT_EQ(first.exit_code, 0) << describe(first);
   const std::string cfg = read_file(work_ + "/.bbsot.yml");
   const auto hooks = snapshot_dir(hooks_dir());
   const std::string config = local_config();
   const std::string user = read_file(user_config_);
+  const std::string record = read_file(clone_record());
 
-  auto second = bbsot({"init", "--key", "K3Y", "--secret-command", "cat " + tmp_.path() + "/secret"});
+  auto second = bbsot({"init", "--no-hook-url", "--key", "K3Y", "--secret-command", "cat " + tmp_.path() + "/secret"});
   ASSERT_EQ(second.exit_code, 0) << describe(second);
   EXPECT_EQ(read_file(work_ + "/.bbsot.yml"), cfg);
   EXPECT_EQ(snapshot_dir(hooks_dir()), hooks);
   EXPECT_EQ(local_config(), config);
   EXPECT_EQ(read_file(user_config_), user);
+  EXPECT_EQ(read_file(clone_record()), record);
   EXPECT_TRUE(contains(second.out, "nothing changed")) << second.out;
 
-  auto third = bbsot({"init"});
+  auto third = bbsot({"init", "--no-hook-url"});
   ASSERT_EQ(third.exit_code, 0) << describe(third);
   EXPECT_EQ(read_file(work_ + "/.bbsot.yml"), cfg);
   EXPECT_EQ(snapshot_dir(hooks_dir()), hooks);
   EXPECT_EQ(local_config(), config);
+  EXPECT_EQ(read_file(clone_record()), record);
   EXPECT_TRUE(contains(third.out, "nothing changed")) << third.out;
 }
 
@@ -359,7 +380,7 @@ TEST_F(CliInit, AccountAndCredentialHelper) {
   write_file(secret_file, secret_value + "\n", 0600);
   const std::string command = "cat " + secret_file;
 
-  auto r = bbsot({"init", "--key", "consumer-key-1", "--secret-command", command});
+  auto r = bbsot({"init", "--no-hook-url", "--key", "consumer-key-1", "--secret-command", command});
   ASSERT_EQ(r.exit_code, 0) << describe(r);
 
   ASSERT_TRUE(fs::exists(user_config_)) << describe(r);
@@ -378,6 +399,7 @@ TEST_F(CliInit, AccountAndCredentialHelper) {
   for (const auto& [what, text] : std::map<std::string, std::string>{{"user file", user},
                                                                      {".bbsot.yml", read_file(work_ + "/.bbsot.yml")},
                                                                      {"git config", local_config()},
+                                                                     {"clone record", read_file(clone_record())},
                                                                      {"stdout", r.out},
                                                                      {"stderr", r.err}})
     EXPECT_FALSE(contains(text, secret_value)) << "secret in " << what;
@@ -399,7 +421,8 @@ TEST_F(CliInit, HonoursCoreHooksPath) {
   write_file(work_ + "/.githooks/pre-push", kOriginalPrePush, 0755);
 
   const auto team = snapshot_dir(work_ + "/.githooks");
-  auto r = bbsot({"init", "--repository", "acme/shop", "--source-remote", "origin", "--mirror-remote", "platform"});
+  auto r = bbsot({"init", "--repository", "acme/shop", "--source-remote", "origin", "--mirror-remote", "platform",
+                  "--no-hook-url"});
   ASSERT_EQ(r.exit_code, 0) << describe(r);
   // Nothing in the team's directory: a per-clone one runs bbsot, then .githooks/pre-push.
   EXPECT_EQ(snapshot_dir(work_ + "/.githooks"), team);
@@ -417,12 +440,14 @@ TEST_F(CliInit, HonoursCoreHooksPath) {
 
 TEST_F(CliInit, LinkedWorktreeSharesTheHooks) {
   init_with_local_remotes();
-  auto r = bbsot({"init", "--repository", "acme/shop", "--source-remote", "origin", "--mirror-remote", "platform"});
+  auto r = bbsot({"init", "--repository", "acme/shop", "--source-remote", "origin", "--mirror-remote", "platform",
+                  "--no-hook-url"});
   ASSERT_EQ(r.exit_code, 0) << describe(r);
   const std::string wt = tmp_.path() + "/wt";
   git_ok({"worktree", "add", "-q", "-b", "topic", wt});
-  // .bbsot.yml is not committed here: the worktree needs its own copy to be set up.
-  fs::copy_file(work_ + "/.bbsot.yml", wt + "/.bbsot.yml");
+  // .bbsot.yml is not committed, so the worktree has none: the clone's record, shared by
+  // every worktree, guards it all the same.
+  ASSERT_FALSE(fs::exists(wt + "/.bbsot.yml"));
 
   std::string hooks = git_ok({"rev-parse", "--git-path", "hooks"}, wt);
   if (!hooks.starts_with("/")) hooks = wt + "/" + hooks;
@@ -441,7 +466,8 @@ TEST_F(CliInit, LinkedWorktreeSharesTheHooks) {
 TEST_F(CliInit, ExplicitUrlIsNotReplacedByDetection) {
   init_work();
   git_ok({"remote", "add", "origin", "ssh://git@bitbucket.example.com:7999/PROJ/repo.git"});
-  auto r = bbsot({"init", "--type", "bitbucket_server", "--url", "https://bitbucket.example.com/bitbucket"});
+  auto r = bbsot(
+      {"init", "--type", "bitbucket_server", "--url", "https://bitbucket.example.com/bitbucket", "--no-hook-url"});
   ASSERT_EQ(r.exit_code, 0) << describe(r);
   const std::string cfg = read_file(work_ + "/.bbsot.yml");
   EXPECT_TRUE(contains(cfg, "\n  url: https://bitbucket.example.com/bitbucket\n")) << cfg;
@@ -456,7 +482,7 @@ TEST_F(CliInit, DetectsAServerOnAGitDotHost) {
   init_work();
   git_ok({"remote", "add", "origin", "https://git.example.com/scm/PROJ/repo.git"});
   git_ok({"remote", "add", "platform", "abc123@git.eu-5.platform.sh:abc123.git"});
-  auto r = bbsot({"init"});
+  auto r = bbsot({"init", "--no-hook-url"});
   ASSERT_EQ(r.exit_code, 0) << describe(r);
   const std::string cfg = read_file(work_ + "/.bbsot.yml");
   EXPECT_TRUE(contains(cfg, "\n  type: bitbucket_server\n")) << cfg;
@@ -477,7 +503,7 @@ TEST_F(CliInit, UncertainServerRemoteNeedsFlags) {
   EXPECT_TRUE(contains(r.err, "--type bitbucket_server --url")) << r.err;
   EXPECT_FALSE(fs::exists(work_ + "/.bbsot.yml"));
 
-  auto ok = bbsot({"init", "--type", "bitbucket_server", "--url", "https://git.example.com"});
+  auto ok = bbsot({"init", "--type", "bitbucket_server", "--url", "https://git.example.com", "--no-hook-url"});
   ASSERT_EQ(ok.exit_code, 0) << describe(ok);
   const std::string cfg = read_file(work_ + "/.bbsot.yml");
   EXPECT_TRUE(contains(cfg, "\n  repository: PROJ/repo\n")) << cfg;
@@ -493,7 +519,7 @@ TEST_F(CliInit, BroaderAccountCountsAndGetsTheHelper) {
              "accounts:\n  - url: https://bitbucket.org\n    type: bitbucket\n    key: k\n    secret_env: S\n"
              "  - url: https://bitbucket.org.evil.example\n    type: bitbucket\n    key: k\n    secret_env: S\n",
              0600);
-  auto r = bbsot({"init"});
+  auto r = bbsot({"init", "--no-hook-url"});
   ASSERT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_FALSE(contains(r.out, "no Bitbucket account configured")) << r.out;
   EXPECT_EQ(git_ok({"config", "--local", "--get-all", "credential.https://bitbucket.org.helper"}),
@@ -513,7 +539,7 @@ TEST_F(CliInit, AccountUpdateKeepsEveryFieldOfEveryAccount) {
              "  - url: https://bitbucket.example.com\n    type: bitbucket_server\n    username: alice\n"
              "    token_env: BB_TOKEN\n    api_url: https://bitbucket.example.com/rest/api/1.0\n",
              0600);
-  auto r = bbsot({"init", "--key", "new-key", "--secret-env", "NEW"});
+  auto r = bbsot({"init", "--no-hook-url", "--key", "new-key", "--secret-env", "NEW"});
   ASSERT_EQ(r.exit_code, 0) << describe(r);
   const std::string user = read_file(user_config_);
   EXPECT_EQ(file_mode(user_config_), 0600);
@@ -533,9 +559,10 @@ TEST_F(CliUninstall, RestoresTheHooksAndRemovesTheHelper) {
   write_file(hooks_dir() + "/pre-push", kOriginalPrePush, 0755);
   const auto before = snapshot_dir(hooks_dir());
   write_file(tmp_.path() + "/secret", "x\n", 0600);
-  auto r = bbsot({"init", "--key", "K", "--secret-command", "cat " + tmp_.path() + "/secret"});
+  auto r = bbsot({"init", "--no-hook-url", "--key", "K", "--secret-command", "cat " + tmp_.path() + "/secret"});
   ASSERT_EQ(r.exit_code, 0) << describe(r);
   ASSERT_TRUE(is_symlink(hooks_dir() + "/pre-push"));
+  ASSERT_TRUE(fs::exists(clone_record()));
   ASSERT_EQ(git_ok({"config", "--local", "--get-all", "credential.https://bitbucket.org/Acme.helper"}),
             bin_path("git-credential-bbsot"));
 
@@ -548,6 +575,7 @@ TEST_F(CliUninstall, RestoresTheHooksAndRemovesTheHelper) {
   EXPECT_EQ(snapshot_dir(hooks_dir()), before);
   auto helper = git({"config", "--local", "--get-all", "credential.https://bitbucket.org/Acme.helper"});
   EXPECT_NE(helper.exit_code, 0) << "helper entry left: " << helper.out;
+  EXPECT_FALSE(fs::exists(clone_record())) << "the clone's record is bbsot's set-up too";
   // What is the team's or the user's stays.
   EXPECT_TRUE(fs::exists(work_ + "/.bbsot.yml"));
   EXPECT_TRUE(fs::exists(user_config_));
@@ -561,7 +589,7 @@ TEST_F(CliUninstall, RestoresTheHooksAndRemovesTheHelper) {
 TEST_F(CliUninstall, InitThenUninstallLeavesAnEmptyHooksDirAsItWas) {
   init_with_real_urls();
   const auto before = snapshot_dir(hooks_dir());
-  ASSERT_EQ(bbsot({"init"}).exit_code, 0);
+  ASSERT_EQ(bbsot({"init", "--no-hook-url"}).exit_code, 0);
   ASSERT_NE(snapshot_dir(hooks_dir()), before);
   auto u = bbsot({"uninstall"});
   ASSERT_EQ(u.exit_code, 0) << describe(u);
@@ -572,7 +600,9 @@ TEST_F(CliUninstall, InitThenUninstallLeavesAnEmptyHooksDirAsItWas) {
 TEST_F(CliUninstall, RemovesTheUseHttpPathInitSetOnly) {
   init_with_real_urls();
   write_file(tmp_.path() + "/secret", "x\n", 0600);
-  ASSERT_EQ(bbsot({"init", "--key", "K", "--secret-command", "cat " + tmp_.path() + "/secret"}).exit_code, 0);
+  ASSERT_EQ(
+      bbsot({"init", "--no-hook-url", "--key", "K", "--secret-command", "cat " + tmp_.path() + "/secret"}).exit_code,
+      0);
   ASSERT_EQ(git_ok({"config", "--local", "--get", "credential.https://bitbucket.org/Acme.useHttpPath"}), "true");
   auto u = bbsot({"uninstall"});
   ASSERT_EQ(u.exit_code, 0) << describe(u);
@@ -584,7 +614,9 @@ TEST_F(CliUninstall, KeepsTheUsersOwnUseHttpPath) {
   init_with_real_urls();
   git_ok({"config", "--local", "credential.https://bitbucket.org/Acme.useHttpPath", "true"});
   write_file(tmp_.path() + "/secret", "x\n", 0600);
-  ASSERT_EQ(bbsot({"init", "--key", "K", "--secret-command", "cat " + tmp_.path() + "/secret"}).exit_code, 0);
+  ASSERT_EQ(
+      bbsot({"init", "--no-hook-url", "--key", "K", "--secret-command", "cat " + tmp_.path() + "/secret"}).exit_code,
+      0);
   auto u = bbsot({"uninstall"});
   ASSERT_EQ(u.exit_code, 0) << describe(u);
   EXPECT_EQ(git_ok({"config", "--local", "--get", "credential.https://bitbucket.org/Acme.useHttpPath"}), "true");
@@ -623,6 +655,8 @@ class CliStatus : public Cli {
     commit("new branch on Bitbucket");
     git_ok({"push", "-q", "origin", "source-only"});
     git_ok({"checkout", "-q", "main"});
+    // bbsot comes to a clone that has all this history already.
+    set_up_clone(env_, work_, {"--no-hook-url"});
   }
 
   // The human line of each branch: "  <branch>  <plan>".
@@ -684,10 +718,16 @@ TEST_F(CliStatus, EveryStateInHumanAndJsonOutput) {
   EXPECT_EQ(got_state, want_state);
 }
 
+// The team turns pruning off in .bbsot.yml on the default branch; the clone's record
+// follows that (an option that loosens no guard) as soon as the tracking ref shows it.
 TEST_F(CliStatus, PruneOffKeepsMirrorOnlyBranches) {
-  write_file(work_ + "/.bbsot.yml",
-             "integration:\n  type: bitbucket\n  repository: acme/shop\n  prune_branches: false\n"
-             "remotes:\n  source: origin\n  mirror: platform\n");
+  auto before = bbsot({"status", "--no-fetch"});
+  ASSERT_EQ(before.exit_code, 0) << describe(before);
+  ASSERT_TRUE(contains(human_lines(before.out, {"mirror-only"})["mirror-only"], "will be pruned")) << before.out;
+  commit("Keep branches made on the platform", "", ".bbsot.yml",
+         "integration:\n  type: bitbucket\n  repository: acme/shop\n  prune_branches: false\n"
+         "remotes:\n  source: origin\n  mirror: platform\n");
+  git_ok({"push", "-q", "origin", "main"});
   auto r = bbsot({"status", "--no-fetch"});
   ASSERT_EQ(r.exit_code, 0) << describe(r);
   auto lines = human_lines(r.out, {"mirror-only"});
@@ -752,8 +792,10 @@ TEST_F(CliDoctor, SetUpRepositoryPasses) {
   auto checks = checks_of(r.out);
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_EQ(level_of(checks, "config"), "ok") << r.out;
+  EXPECT_EQ(level_of(checks, "clone record"), "ok") << r.out;
   EXPECT_EQ(level_of(checks, "hook pre-push"), "ok") << r.out;
   EXPECT_EQ(level_of(checks, "hook reference-transaction"), "(missing)") << r.out;  // not installed, not needed
+  EXPECT_EQ(level_of(checks, "reports"), "ok") << r.out;
   EXPECT_EQ(level_of(checks, "source remote"), "ok") << r.out;
   EXPECT_EQ(level_of(checks, "mirror remote"), "ok") << r.out;
   EXPECT_EQ(level_of(checks, "hook_url"), "ok") << r.out;
@@ -775,19 +817,26 @@ TEST_F(CliDoctor, BrokenConfigFails) {
   EXPECT_EQ(level_of(checks, "hook pre-push"), "ok") << r.out;
 }
 
+// init refuses such a URL; the team's file on the default branch can still name one, and
+// the clone's record follows it (unapproved): doctor names the problem without probing.
 TEST_F(CliDoctor, HookUrlThatIsNotHttpsFailsWithoutAConnection) {
   std::string text = read_file(work_ + "/.bbsot.yml");
   const std::string url = receiver_->url();
   text.replace(text.find(url), url.size(), "http://integrations.example.net/hook");
-  write_file(work_ + "/.bbsot.yml", text);
+  commit("Move the hook", "", ".bbsot.yml", text);
+  git_ok({"push", "-q", "origin", "main"});
+  // The push is reported to the receiver approved at init; wait for that before counting.
+  EXPECT_TRUE(eventually([&] { return deliverers_running(tmp_.path()) == 0; }, 15000)) << "bbsot-deliver still running";
+  const size_t probes = receiver_->attempts().size();
   auto r = bbsot({"doctor"});
   EXPECT_EQ(r.exit_code, 1) << describe(r);
   auto checks = checks_of(r.out);
   EXPECT_EQ(level_of(checks, "hook_url"), "fail") << r.out;
   EXPECT_TRUE(contains(r.out,
-                       "hook_url: integration.hook_url in .bbsot.yml: 'http://integrations.example.net/hook' "
+                       "hook_url: integration.hook_url: 'http://integrations.example.net/hook' "
                        "is not an https:// URL"))
       << r.out;
+  EXPECT_EQ(receiver_->attempts().size(), probes) << "doctor probed the old hook URL";
 }
 
 TEST_F(CliDoctor, UnreadableUserFileIsOneFailureNotAMissingAccount) {
@@ -842,6 +891,7 @@ class CliSync : public Cli {
     Cli::SetUp();
     init_with_local_remotes();
     write_repo_config();
+    set_up_clone(env_, work_, {"--no-hook-url"});
     git_ok({"checkout", "-q", "-b", "feature", "main"});
     commit("feature work", "", "feature.txt", "feature\n");
     git_ok({"push", "-q", "origin", "feature"});
@@ -1111,13 +1161,17 @@ TEST_F(CliUsage, JsonErrorsAreOneObjectOnStdout) {
     std::string in_error;
     std::string in_hint;
   };
-  write_file(work_ + "/.bbsot.yml", "integration:\n  type: bitbucket\n  repositroy: acme/shop\n");
+  fs::create_directories(fs::path(user_config_).parent_path());
+  fs::permissions(fs::path(user_config_).parent_path(), fs::perms::owner_all);
   for (const Case& c : std::vector<Case>{
            {{"status", "--json", "--bogus"}, 2, "bogus", "usage: git bbsot status"},              // usage error
-           {{"status", "--no-fetch", "--json"}, 2, ".bbsot.yml:3:3: unknown key", "repository"},  // ConfigError
+           {{"token", "https://bitbucket.org/acme/shop.git", "--json"}, 2, "config.yml:2:5: unknown key",
+            "did you mean 'key'?"},  // ConfigError
            {{"stauts", "--json"}, 2, "'stauts' is not a bbsot command", "did you mean 'status'?"},
            {{"token", "https://nowhere.example/x.git", "--json"}, 1, "no bbsot account matches", "init"},
        }) {
+    // The ConfigError case reads a user file with a typo; the others a valid one.
+    write_file(user_config_, c.in_error.starts_with("config.yml") ? "accounts:\n  - kye: k\n" : "accounts: []\n", 0600);
     auto r = bbsot(c.args);
     EXPECT_EQ(r.exit_code, c.exit_code) << c.args[0] << "\n" << describe(r);
     EXPECT_EQ(r.err, "") << c.args[0];
@@ -1358,7 +1412,7 @@ TEST_F(CliCompletion, WorksUnderGitsOwnCompletion) {
 // ---------------------------------------------------------------------- BBSOT_TRACE
 
 TEST_F(CliSync, RelativeTraceFileIsOneFileWhereTheUserIs) {
-  auto init = bbsot({"init"});
+  auto init = bbsot({"init", "--no-hook-url"});
   ASSERT_EQ(init.exit_code, 0) << describe(init);
   fs::create_directories(work_ + "/sub/dir");
   // A hook run by git (from the top directory, GIT_PREFIX=sub/dir/) and a git run by
@@ -1413,7 +1467,7 @@ TEST_F(CliInit, TokenUrlMustBeHttpsEverywhere) {
   }
   // https is accepted and written.
   fs::remove(user_config_);
-  auto ok = bbsot({"init", "--key", "k", "--secret-env", "S", "--token-url", "https://127.0.0.1:9/token"});
+  auto ok = bbsot({"init", "--key", "k", "--secret-env", "S", "--token-url", "https://127.0.0.1:9/token", "--no-hook-url"});
   EXPECT_EQ(ok.exit_code, 0) << describe(ok);
   EXPECT_TRUE(contains(read_file(user_config_), "token_url: https://127.0.0.1:9/token")) << read_file(user_config_);
 }

@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <ctime>
+#include <filesystem>
+#include <functional>
 #include <optional>
 #include <regex>
 
@@ -256,14 +258,15 @@ class ReportFaults : public ::testing::Test {
     ASSERT_EQ(git({"init", "-q", "--bare", tmp.path() + "/origin.git"}, tmp.path()).exit_code, 0);
     ASSERT_EQ(git({"init", "-q", work}, tmp.path()).exit_code, 0);
     ASSERT_EQ(git({"remote", "add", "origin", tmp.path() + "/origin.git"}).exit_code, 0);
-    for (const char* h : {"pre-push", "reference-transaction"})
-      ASSERT_EQ(symlink((stage_dir() + "/libexec/bbsot/hooks/" + h).c_str(), (work + "/.git/hooks/" + h).c_str()), 0);
   }
 
+  // The team's .bbsot.yml naming `hook_url`, and the clone set up from it as a developer
+  // does: `git bbsot init --yes` approves the hook URL and writes the report secret's
+  // command into the user's own file (a committed file may not name it).
   void bbsot_yml(const std::string& hook_url) {
-    write_file(work + "/.bbsot.yml",
-               "integration:\n  type: bitbucket\n  repository: acme/shop\n  hook_url: " + hook_url +
-                   "\nremotes:\n  source: origin\nreport:\n  secret_command: cat " + tmp.path() + "/report-secret\n");
+    write_file(work + "/.bbsot.yml", "integration:\n  type: bitbucket\n  repository: acme/shop\n  hook_url: " +
+                                         hook_url + "\nremotes:\n  source: origin\n");
+    set_up_clone(env(), work, {"--yes", "--report-secret-command", "cat " + tmp.path() + "/report-secret"});
   }
 
   Env env() {
@@ -272,6 +275,8 @@ class ReportFaults : public ::testing::Test {
     e["PATH"] = tmp.path() + "/wrap:" + stage_dir() + "/bin:" + std::string(getenv("PATH"));
     e["BBSOT_TRACE"] = tmp.path() + "/trace.log";
     e["BBSOT_CONFIG"] = home + "/config.yml";
+    // A deliverer whose attempt failed would otherwise linger for 30 minutes, retrying.
+    e["BBSOT_LINGER_SECONDS"] = "0";
     return e;
   }
 
@@ -291,10 +296,11 @@ class ReportFaults : public ::testing::Test {
     all_files(work + "/.git/bbsot/outbox", files);
     std::vector<nlohmann::json> out;
     for (const auto& f : files)
-      if (f.ends_with(".json") && f.find("/corrupt/") == std::string::npos)
-        out.push_back(nlohmann::json::parse(read_file(f)));
+      if (f.ends_with(".json")) out.push_back(nlohmann::json::parse(read_file(f)));
     return out;
   }
+
+  int deliverers() const { return deliverers_running(tmp.path()); }
 
   bool wait_until(const std::function<bool()>& pred, int ms = 15000) {
     auto t = std::chrono::steady_clock::now();
@@ -309,21 +315,23 @@ class ReportFaults : public ::testing::Test {
 }  // namespace
 
 TEST_F(ReportFaults, EndpointDownNeverDelaysThePushAndLosesNothing) {
-  bbsot_yml("http://127.0.0.1:" + std::to_string(closed_port()) + "/hook");
+  const int port = closed_port();
+  bbsot_yml("http://127.0.0.1:" + std::to_string(port) + "/hook");
   commit("one");
   auto t = std::chrono::steady_clock::now();
   auto push = git({"push", "-q", "origin", "main"});
   ASSERT_EQ(push.exit_code, 0) << push.err;
   EXPECT_LT(ms_since(t), 5000);
+  // The attempt is counted before the request goes out; its outcome comes after.
   ASSERT_TRUE(wait_until([&] {
     auto r = records();
-    return r.size() == 1 && r[0]["attempts"].get<int>() > 0;
-  })) << "the record should wait in the outbox after failed attempts";
+    return r.size() == 1 && r[0]["attempts"].get<int>() > 0 && !r[0]["last_error"].get<std::string>().empty();
+  })) << "the record should wait in the outbox after a failed attempt";
   auto r = records()[0];
   EXPECT_EQ(r["state"], "ready");
   EXPECT_NE(r["last_error"].get<std::string>().find("cannot connect"), std::string::npos) << r.dump();
-  Receiver recv(tmp.path() + "/recv");
-  bbsot_yml(recv.url());
+  // The endpoint comes back at the URL the report was made for.
+  Receiver recv(tmp.path() + "/recv", nullptr, port);
   auto flush = run({bin_path("git-bbsot"), "report", "flush"}, env(), work);
   EXPECT_EQ(flush.exit_code, 0) << flush.out << flush.err;
   ASSERT_EQ(recv.requests().size(), 1u);
@@ -336,9 +344,24 @@ TEST_F(ReportFaults, EndpointFailingWith500KeepsTheRecordAndTheSameId) {
   bbsot_yml(recv.url());
   commit("one");
   ASSERT_EQ(git({"push", "-q", "origin", "main"}).exit_code, 0);
-  ASSERT_TRUE(wait_until([&] { return recv.attempts().size() >= 2; }));
+  // The deliverer the push started makes one attempt, keeps the failure and exits (no
+  // retries within a run; later runs retry with backoff).
+  ASSERT_TRUE(wait_until([&] {
+    auto r = records();
+    return r.size() == 1 && r[0]["attempts"].get<int>() == 1 && !r[0]["last_error"].get<std::string>().empty();
+  })) << "the record should keep the failed attempt";
+  ASSERT_TRUE(wait_until([&] { return deliverers() == 0; })) << "bbsot-deliver still running";
+  EXPECT_EQ(recv.attempts().size(), 1u) << "one attempt per record per run";
+  EXPECT_NE(records()[0]["last_error"].get<std::string>().find("500"), std::string::npos) << records()[0].dump();
+  EXPECT_EQ(records()[0]["state"], "ready") << "a 500 is retried, not parked";
+  // A flush while the endpoint still fails: one more attempt of the same record, left undelivered.
+  auto failing = run({bin_path("git-bbsot"), "report", "flush"}, env(), work);
+  EXPECT_EQ(failing.exit_code, 1) << failing.out << failing.err;
+  EXPECT_NE(failing.out.find("0 delivered, 1 waiting"), std::string::npos) << failing.out;
+  EXPECT_EQ(recv.attempts().size(), 2u);
   recv.mode("ok");
-  ASSERT_EQ(run({bin_path("git-bbsot"), "report", "flush"}, env(), work).exit_code, 0);
+  auto flush = run({bin_path("git-bbsot"), "report", "flush"}, env(), work);
+  ASSERT_EQ(flush.exit_code, 0) << flush.out << flush.err;
   ASSERT_EQ(recv.requests().size(), 1u);
   auto rec = records();
   ASSERT_EQ(rec.size(), 1u);
@@ -351,7 +374,7 @@ TEST_F(ReportFaults, EndpointFailingWith500KeepsTheRecordAndTheSameId) {
 TEST_F(ReportFaults, UnwritableOutboxDoesNotStopThePush) {
   Receiver recv(tmp.path() + "/recv");
   bbsot_yml(recv.url());
-  ::mkdir((work + "/.git/bbsot").c_str(), 0700);
+  std::filesystem::remove_all(work + "/.git/bbsot/outbox");
   write_file(work + "/.git/bbsot/outbox", "not a directory\n");  // root ignores modes: break it this way
   commit("one");
   auto push = git({"push", "origin", "main"});
@@ -366,8 +389,7 @@ TEST_F(ReportFaults, ReadOnlyOutboxDoesNotStopThePush) {
   Receiver recv(tmp.path() + "/recv");
   bbsot_yml(recv.url());
   const std::string outbox = work + "/.git/bbsot/outbox";
-  ::mkdir((work + "/.git/bbsot").c_str(), 0700);
-  ::mkdir(outbox.c_str(), 0700);
+  ::mkdir(outbox.c_str(), 0700);  // init may have made it already
   // Constructed in place (never copied), so only the guard in the optional undoes anything.
   struct Unmount {
     std::string p;
@@ -429,26 +451,41 @@ TEST_F(ReportFaults, DoctorWarnsWhenThisClockIsBehindTheServers) {
   EXPECT_NE(behind.out.find("time synchronisation"), std::string::npos) << behind.out;
 }
 
-TEST_F(ReportFaults, CorruptRecordIsSetAsideNotDeleted) {
+// A record that cannot be read is listed with the reason and left where it is (nothing
+// is moved or deleted), and it does not stop the other reports.
+TEST_F(ReportFaults, UnreadableRecordIsListedAndKept) {
   Receiver recv(tmp.path() + "/recv");
   bbsot_yml(recv.url());
-  ::mkdir((work + "/.git/bbsot").c_str(), 0700);
-  ::mkdir((work + "/.git/bbsot/outbox").c_str(), 0700);
+  ::mkdir((work + "/.git/bbsot/outbox").c_str(), 0700);  // init may have made it already
   const std::string bad = work + "/.git/bbsot/outbox/0f0f0f0f-0000-4000-8000-000000000000.json";
-  write_file(bad, "{\"id\": \"0f0f0f0f-0000-4000-8000-0000", 0600);
+  const std::string text = "{\"id\": \"0f0f0f0f-0000-4000-8000-0000";
+  write_file(bad, text, 0600);
   auto list = run({bin_path("git-bbsot"), "report", "list"}, env(), work);
-  EXPECT_EQ(list.exit_code, 0);
-  EXPECT_NE(list.err.find("moved to"), std::string::npos) << list.err;
-  EXPECT_EQ(read_file(work + "/.git/bbsot/outbox/corrupt/0f0f0f0f-0000-4000-8000-000000000000.json"),
-            "{\"id\": \"0f0f0f0f-0000-4000-8000-0000");
+  EXPECT_EQ(list.exit_code, 0) << list.out << list.err;
+  const auto line_at = list.out.find("unreadable  " + bad + ": ");
+  ASSERT_NE(line_at, std::string::npos) << list.out;
+  const std::string line = list.out.substr(line_at, list.out.find('\n', line_at) - line_at);
+  EXPECT_NE(line.find("(kept;"), std::string::npos) << line;
+  auto json_list = run({bin_path("git-bbsot"), "report", "list", "--json"}, env(), work);
+  ASSERT_EQ(json_list.exit_code, 0) << json_list.out << json_list.err;
+  auto j = nlohmann::json::parse(json_list.out, nullptr, false);
+  ASSERT_TRUE(j.is_array() && j.size() == 1u) << json_list.out;
+  EXPECT_EQ(j[0]["state"], "unreadable");
+  EXPECT_EQ(j[0]["file"], bad);
+  EXPECT_FALSE(j[0]["reason"].get<std::string>().empty()) << json_list.out;
   commit("one");
   EXPECT_EQ(git({"push", "-q", "origin", "main"}).exit_code, 0);
   ASSERT_TRUE(wait_until([&] { return recv.requests().size() == 1; }));
+  ASSERT_TRUE(wait_until([&] { return deliverers() == 0; })) << "bbsot-deliver still running";
+  EXPECT_EQ(read_file(bad), text) << "the unreadable record must stay as it was";
+  EXPECT_FALSE(std::filesystem::exists(work + "/.git/bbsot/outbox/corrupt"));
 }
 
 TEST_F(ReportFaults, FullDiskDoesNotStopThePush) {
-  const std::string mnt = work + "/.git/bbsot";
-  ::mkdir(mnt.c_str(), 0700);
+  Receiver recv(tmp.path() + "/recv");
+  bbsot_yml(recv.url());  // the clone's record stays readable; the outbox's disk is full
+  const std::string mnt = work + "/.git/bbsot/outbox";
+  ::mkdir(mnt.c_str(), 0700);  // init may have made it already
   if (run({"mount", "-t", "tmpfs", "-o", "size=16k,nr_inodes=4", "tmpfs", mnt}).exit_code != 0)
     GTEST_SKIP() << "cannot mount a small tmpfs here (needs privileges)";
   struct Unmount {
@@ -457,8 +494,6 @@ TEST_F(ReportFaults, FullDiskDoesNotStopThePush) {
   } unmount{mnt};
   // Fill it up.
   run({"sh", "-c", "cat /dev/zero > " + mnt + "/fill"});
-  Receiver recv(tmp.path() + "/recv");
-  bbsot_yml(recv.url());
   commit("one");
   auto push = git({"push", "origin", "main"});
   EXPECT_EQ(push.exit_code, 0) << push.err;

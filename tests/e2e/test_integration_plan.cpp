@@ -57,12 +57,15 @@ class IntegrationPlan : public ::testing::Test {
 
   void add_mirror() { git_ok({"remote", "add", "platform", tmp_.path() + "/platform.git"}); }
 
-  // Local paths say nothing about roles, so .bbsot.yml names the remotes.
+  // Local paths say nothing about roles, so .bbsot.yml names the remotes; then the clone
+  // is set up from it (status reads the clone's record, not the file). No hook URL: these
+  // tests are about the plan, not reports.
   void write_config(const std::string& options, bool with_mirror) {
     write_file(work_ + "/.bbsot.yml",
                "integration:\n  type: bitbucket\n  repository: acme/shop\n"
                "  default_branch: main\n" +
                    options + "remotes:\n  source: origin\n" + (with_mirror ? "  mirror: platform\n" : ""));
+    set_up_clone(env_, work_, {"--yes", "--no-hook-url"});
   }
 
   // Branch `name` off main with one commit, pushed to the listed remotes.

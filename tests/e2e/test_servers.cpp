@@ -2,6 +2,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <map>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -250,11 +251,15 @@ TEST_F(ServersGit, UntrustedCertificateFails) {
   EXPECT_TRUE(server.access_log().empty());
 }
 
+// The header that makes a POST a webhook event, as Bitbucket sends it.
+const std::map<std::string, std::string> kEvent{{"X-Event-Key", "repo:push"}};
+
 TEST(ServersReceiver, LogsPostsAndHonoursModes) {
   TempDir tmp;
   Receiver rx(tmp.path() + "/rx");
-  auto r = post(rx.url("/hooks/push"), R"({"event":"push"})", "", "",
-                {{"X-Bbsot-Signature", "sha256=abc"}, {"Content-Type", "application/json"}});
+  auto r =
+      post(rx.url("/hooks/push"), R"({"event":"push"})", "", "",
+           {{"X-Event-Key", "repo:push"}, {"X-Bbsot-Signature", "sha256=abc"}, {"Content-Type", "application/json"}});
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "ok");
   auto reqs = rx.requests();
@@ -264,22 +269,46 @@ TEST(ServersReceiver, LogsPostsAndHonoursModes) {
   EXPECT_EQ(j["headers"]["x-bbsot-signature"], "sha256=abc");
   EXPECT_EQ(j["body"], R"({"event":"push"})");
 
+  // Not an event (doctor's probe): answered 400 and not logged as a delivery.
+  r = post(rx.url(), "{}");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("X-Event-Key"), std::string::npos) << r.body;
+
   rx.mode("500");
-  EXPECT_EQ(post(rx.url(), "x").status, 500);
+  EXPECT_EQ(post(rx.url(), "x", "", "", kEvent).status, 500);
+  rx.mode("404");
+  EXPECT_EQ(post(rx.url(), "x", "", "", kEvent).status, 404);
   rx.mode("close");
-  EXPECT_THROW(post(rx.url(), "x"), std::runtime_error);
+  EXPECT_THROW(post(rx.url(), "x", "", "", kEvent), std::runtime_error);
   rx.mode("ok");
-  EXPECT_EQ(post(rx.url(), "y").status, 200);
+  EXPECT_EQ(post(rx.url(), "y", "", "", kEvent).status, 200);
   EXPECT_EQ(rx.requests().size(), 2u);
-  EXPECT_EQ(rx.attempts().size(), 4u);
+  EXPECT_EQ(rx.attempts().size(), 6u);
 }
 
 TEST(ServersReceiver, ServesTls) {
   TempDir tmp;
   Receiver rx(tmp.path() + "/rx", &shared_ca());
   EXPECT_EQ(rx.url().rfind("https://", 0), 0u);
-  EXPECT_EQ(post(rx.url(), "z", shared_ca().ca).status, 200);
+  EXPECT_EQ(post(rx.url(), "z", shared_ca().ca, "", kEvent).status, 200);
   EXPECT_EQ(rx.requests().size(), 1u);
+}
+
+// An endpoint that was down comes back at the same URL (tests of reports that wait).
+TEST(ServersReceiver, ComesBackOnTheSamePort) {
+  TempDir tmp;
+  int port = 0;
+  {
+    Receiver first(tmp.path() + "/first");
+    port = first.port();
+  }
+  EXPECT_THROW(post("http://127.0.0.1:" + std::to_string(port) + "/hook", "x", "", "", kEvent), std::runtime_error)
+      << "still listening after stop";
+  Receiver again(tmp.path() + "/again", nullptr, port);
+  EXPECT_EQ(again.port(), port);
+  EXPECT_EQ(again.url(), "http://127.0.0.1:" + std::to_string(port) + "/hook");
+  EXPECT_EQ(post(again.url(), "back", "", "", kEvent).status, 200);
+  EXPECT_EQ(again.requests().size(), 1u);
 }
 
 TEST(ServersLifecycle, ServersDieWithTheirHandle) {

@@ -132,10 +132,11 @@ class Server(ThreadingHTTPServer):
         self.log("connection error: %s: %s" % (type(exc).__name__, exc))
 
 
-def serve(handler, port_file, log, cert=None, key=None, **attrs):
-    """Listens on 127.0.0.1 (TLS when cert is given), sets `attrs` on the server for the
-    handler to read, announces the port and serves until killed."""
-    server = Server(("127.0.0.1", 0), handler)
+def serve(handler, port_file, log, cert=None, key=None, port=0, **attrs):
+    """Listens on 127.0.0.1 (TLS when cert is given; on `port`, or any free port when 0),
+    sets `attrs` on the server for the handler to read, announces the port and serves until
+    killed."""
+    server = Server(("127.0.0.1", port), handler)
     server.log = log
     for k, v in attrs.items():
         setattr(server, k, v)

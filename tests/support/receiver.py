@@ -114,13 +114,15 @@ def main():
     p.add_argument("--cert")
     p.add_argument("--key")
     p.add_argument("--state-dir")
+    p.add_argument("--port", type=int, default=0,
+                   help="listen on this port (an endpoint that comes back where it was); default any free one")
     a = p.parse_args()
     if bool(a.cert) != bool(a.key):
         p.error("--cert and --key go together")
     if a.state_dir:
         os.makedirs(a.state_dir, exist_ok=True)
     open(a.log, "a").close()
-    doubles.serve(Handler, a.port_file, log, a.cert, a.key, opts=a)
+    doubles.serve(Handler, a.port_file, log, a.cert, a.key, port=a.port, opts=a)
 
 
 if __name__ == "__main__":

@@ -362,12 +362,13 @@ std::vector<std::string> GitHttpServer::access_log() const { return read_lines(r
 
 // ------------------------------------------------------------------------- Receiver
 
-Receiver::Receiver(const std::string& dir, const TestCA* ca)
+Receiver::Receiver(const std::string& dir, const TestCA* ca, int port)
     : log_(dir + "/requests.log"), state_dir_(dir + "/state"), tls_(ca != nullptr), server_([&] {
         make_dirs(dir + "/state");
         std::vector<std::string> args{
             python_script("receiver.py"), "--port-file", dir + "/port", "--log", log_, "--state-dir", state_dir_};
         if (ca) args.insert(args.end(), {"--cert", ca->cert, "--key", ca->key});
+        if (port != 0) args.insert(args.end(), {"--port", std::to_string(port)});
         return Server::start(args, dir + "/port");
       }()) {}
 
@@ -416,6 +417,19 @@ Env e2e_env(const std::string& home, const std::string& path_prefix) {
              "[user]\n\tname = Alice Example\n\temail = alice@example.com\n[init]\n\tdefaultBranch = main\n"
              "[advice]\n\tdetachedHead = false\n");
   return env;
+}
+
+RunResult set_up_clone(const Env& env, const std::string& work, const std::vector<std::string>& flags) {
+  std::vector<std::string> argv{bin_path("git-bbsot"), "init"};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  auto r = run(argv, env, work, "", 60000);
+  if (r.exit_code != 0) {
+    std::string cmd = "git bbsot init";
+    for (const auto& f : flags) cmd += " " + f;
+    fail(cmd + " in " + work + " failed (exit " + std::to_string(r.exit_code) + "):\nstdout:\n" + r.out +
+         "\nstderr:\n" + r.err);
+  }
+  return r;
 }
 
 namespace {

@@ -114,10 +114,11 @@ class GitHttpServer {
 };
 
 // tests/support/receiver.py in `dir`: requests answered 200 in dir/requests.log, every
-// attempt in dir/state/attempts.log. Plain HTTP unless `ca` is given.
+// attempt in dir/state/attempts.log. Plain HTTP unless `ca` is given. On `port` when it is
+// not 0 (an endpoint that was down and comes back at the same URL), else on a free one.
 class Receiver {
  public:
-  explicit Receiver(const std::string& dir, const TestCA* ca = nullptr);
+  explicit Receiver(const std::string& dir, const TestCA* ca = nullptr, int port = 0);
   void mode(const std::string& m);            // "ok", "500", "slow", "close"
   void date_offset(long seconds);             // as OAuthServer::date_offset
   std::vector<std::string> requests() const;  // raw JSON lines
@@ -151,6 +152,14 @@ Env isolated_git_env(const std::string& home, const std::string& ca_file = "");
 // cannot change what is tested, and a global git config in home (identity, `main` as
 // the default branch, no detached-HEAD advice). Creates home.
 Env e2e_env(const std::string& home, const std::string& path_prefix);
+
+// `git bbsot init FLAGS` run in the work tree `work` with `env`, as a developer sets a
+// clone up once .bbsot.yml is there: the pre-push hook, the clone's record (which the hooks
+// and commands act on, never the checked-out file), a report secret in the user's file.
+// Off a terminal init asks nothing, so the flags must supply what it cannot detect
+// (--yes approves the destination .bbsot.yml names; --hook-url URL or --no-hook-url;
+// --source-remote NAME; ...). Throws std::runtime_error with init's output when it fails.
+RunResult set_up_clone(const Env& env, const std::string& work, const std::vector<std::string>& flags = {"--yes"});
 
 // bbsot-deliver processes working for a test whose files are under `dir`: named in their
 // argv (watch GIT_DIR) or started from one of its directories (hooks pass relative paths).
