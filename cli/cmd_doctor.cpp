@@ -88,10 +88,14 @@ void check_credentials(Doctor& d, const RepoConfig& cfg, const UserConfig& ucfg,
           "run: git bbsot init --key ... --secret-command ...");
     return;
   }
-  if (m.account->type == BitbucketType::Server) {
-    auto t = resolve_secret(m.account->token, "HTTP access token of account " + m.account->url);
+  if (m.account->kind != AccountKind::OAuthConsumer) {
+    auto t =
+        resolve_secret(m.account->token, std::string(to_string(m.account->kind)) + " of account " + m.account->url);
     if (t)
-      d.add("token", "ok", "Server access token available for " + m.account->username);
+      d.add("token", "ok",
+            m.account->type == BitbucketType::Server
+                ? "Server access token available for " + m.account->username
+                : std::string(to_string(m.account->kind)) + " available for " + m.account->url);
     else
       d.add("token", "fail", t.error(), "fix token/token_command/token_env in " + ucfg.path);
     return;
