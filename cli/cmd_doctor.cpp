@@ -7,6 +7,7 @@
 #include "base/clock.hpp"
 #include "base/files.hpp"
 #include "bitbucket/account_match.hpp"
+#include "cli/doctor_bitbucket.hpp"
 #include "cli/options.hpp"
 #include "config/config.hpp"
 #include "config/secret.hpp"
@@ -163,7 +164,8 @@ int cmd_doctor(const Args& args) {
   opts.add_options()("json", "machine-readable output");
   auto p = parse_args("doctor", "git bbsot doctor [--json]",
                       "Checks the set-up: configuration, remotes, hooks, credential helper and token,\n"
-                      "hook_url over TLS, file permissions, clock. Exit 1 when a check fails.",
+                      "hook_url over TLS, file permissions, clock; with an account, the token's kind, expiry\n"
+                      "and permissions and the integration's webhook on Bitbucket. Exit 1 when a check fails.",
                       opts, args, 0);
   if (p.help) return kExitOk;
   Doctor d;
@@ -208,6 +210,11 @@ int cmd_doctor(const Args& args) {
     // Accounts, CA file and timeouts live in the user file: checked only once it loads.
     if (ucfg_ok) check_credentials(d, cfg, ucfg, work);
     check_hook_url(d, cfg, ucfg);
+    auto add = [&d](std::string n, std::string l, std::string de, std::string f) {
+      d.add(std::move(n), std::move(l), std::move(de), std::move(f));
+    };
+    if (ucfg_ok && match_account(ucfg.accounts, integration_request(cfg.integration)).account)
+      check_bitbucket_side(add, cfg, ucfg);
   }
   check_permissions(d, repo->common_dir());
   bool failed = false;

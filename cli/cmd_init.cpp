@@ -10,6 +10,7 @@
 #include "base/files.hpp"
 #include "base/text.hpp"
 #include "bitbucket/account_match.hpp"
+#include "cli/bitbucket_cli.hpp"
 #include "cli/options.hpp"
 #include "config/config.hpp"
 #include "config/config_write.hpp"
@@ -29,7 +30,7 @@ const char* kInitUsage =
     "git bbsot init [--type bitbucket|bitbucket_server] [--repository OWNER/REPO] [--url URL] [--project ID]\n"
     "       [--key KEY --secret-command CMD] [--username NAME --token-command CMD] [--hook-url URL]\n"
     "       [--fetch-branches BOOL] [--prune-branches BOOL] [--build-pull-requests BOOL]\n"
-    "       [--resync-pull-requests BOOL] [--mirror-remote NAME[=URL]] [--global]";
+    "       [--resync-pull-requests BOOL] [--mirror-remote NAME[=URL]] [--global] [--webhook]";
 
 // The credential.helper values init writes.
 const char* kHelperValues = "^(bbsot|/.*/git-credential-bbsot)$";
@@ -365,6 +366,7 @@ int cmd_init(const Args& args) {
       "report-secret-command", po::value<std::string>(), "command printing the webhook secret")(
       "report-secret-env", po::value<std::string>(), "environment variable holding the webhook secret")(
       "global", "configure the credential helper in your global git config")(
+      "webhook", "also create or repair the repository webhook to hook_url (as git bbsot webhook --fix)")(
       "secret", po::value<std::string>(), "refused: use --secret-command or --secret-env")(
       "token", po::value<std::string>(), "refused: use --token-command or --token-env");
   auto p = parse_args("init", kInitUsage,
@@ -430,6 +432,7 @@ int cmd_init(const Args& args) {
               << (cfg.integration.type == BitbucketType::Cloud
                       ? "    git bbsot init --key <consumer key> --secret-command '<command printing the secret>'\n"
                       : "    git bbsot init --username <you> --token-command '<command printing the token>'\n");
+  if (p.vm.count("webhook")) return ensure_webhook({work, cfg, load_user_config(user_config_path())}, {}, std::cout);
   return kExitOk;
 }
 

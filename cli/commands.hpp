@@ -30,5 +30,7 @@ int cmd_status(const Args& args);
 int cmd_doctor(const Args& args);
 int cmd_sync(const Args& args);
 int cmd_demo(const Args& args);
+int cmd_webhook(const Args& args);
+int cmd_wait(const Args& args);
 
 }  // namespace bbsot

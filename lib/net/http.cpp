@@ -190,13 +190,13 @@ R http_request(const HttpRequest& req) {
     curl_easy_setopt(curl, CURLOPT_USERNAME, req.basic_user.c_str());
     curl_easy_setopt(curl, CURLOPT_PASSWORD, req.basic_password.c_str());
   }
-  if (req.method == "POST") {
+  if (req.method == "POST" || !req.body.empty()) {
+    // A PUT carries its body the same way; CUSTOMREQUEST below names the method.
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req.body.c_str());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
-  } else if (req.method != "GET") {
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, req.method.c_str());
   }
+  if (req.method != "GET" && req.method != "POST") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, req.method.c_str());
 
   CURLcode rc = curl_easy_perform(curl);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp.status);

@@ -14,7 +14,7 @@ struct HttpRequest {
   std::string method = "GET";
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
+  std::string body;  // sent with POST, and with any other method when not empty (PUT)
   std::string basic_user;  // HTTP Basic when non-empty; sent by libcurl, never logged
   std::string basic_password;
   std::string ca_file;  // empty: git's http.sslCAInfo / GIT_SSL_CAINFO is the caller's
@@ -33,7 +33,7 @@ struct HttpRequest {
 
 struct HttpResponse {
   long status = 0;
-  std::string body;
+  std::string body;  // sent with POST, and with any other method when not empty (PUT)
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string header(const std::string& lower_name) const;
 };
