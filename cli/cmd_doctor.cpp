@@ -7,6 +7,7 @@
 #include "base/clock.hpp"
 #include "base/files.hpp"
 #include "bitbucket/account_match.hpp"
+#include "cli/doctor_bitbucket.hpp"
 #include "cli/options.hpp"
 #include "config/config.hpp"
 #include "config/secret.hpp"
@@ -61,10 +62,14 @@ void check_credentials(Doctor& d, const RepoConfig& cfg, const UserConfig& ucfg,
           "run: git bbsot init --key ... --secret-command ...");
     return;
   }
-  if (m.account->type == BitbucketType::Server) {
-    auto t = resolve_secret(m.account->token, "HTTP access token of account " + m.account->url);
+  if (m.account->kind != AccountKind::OAuthConsumer) {
+    auto t =
+        resolve_secret(m.account->token, std::string(to_string(m.account->kind)) + " of account " + m.account->url);
     if (t)
-      d.add("token", "ok", "Server access token available for " + m.account->username);
+      d.add("token", "ok",
+            m.account->type == BitbucketType::Server
+                ? "Server access token available for " + m.account->username
+                : std::string(to_string(m.account->kind)) + " available for " + m.account->url);
     else
       d.add("token", "fail", t.error(), "fix token/token_command/token_env in " + ucfg.path);
     return;
@@ -212,7 +217,8 @@ int cmd_doctor(const Args& args) {
   opts.add_options()("json", "machine-readable output");
   auto p = parse_args("doctor", "git bbsot doctor [--json]",
                       "Checks the set-up: configuration, remotes, hooks, credential helper and token,\n"
-                      "hook_url over TLS, file permissions, clock. Exit 1 when a check fails.",
+                      "hook_url over TLS, file permissions, clock; with an account, the token's kind, expiry\n"
+                      "and permissions and the integration's webhook on Bitbucket. Exit 1 when a check fails.",
                       opts, args, 0);
   if (p.help) return kExitOk;
   Doctor d;
@@ -263,6 +269,11 @@ int cmd_doctor(const Args& args) {
     // Accounts, CA file and timeouts live in the user file: checked only once it loads.
     if (ucfg) check_credentials(d, ctx.cfg, *ucfg, work);
     check_hook_url(d, *ctx.state, ucfg ? &*ucfg : nullptr);
+    auto add = [&d](std::string n, std::string l, std::string de, std::string f) {
+      d.add(std::move(n), std::move(l), std::move(de), std::move(f));
+    };
+    if (ucfg && match_account(ucfg->accounts, integration_request(ctx.cfg.integration)).account)
+      check_bitbucket_side(add, *ctx.state, *ucfg);
   }
   check_outbox(d, ctx.common_dir);
   check_permissions(d, ctx.common_dir);

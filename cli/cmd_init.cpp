@@ -10,6 +10,7 @@
 #include "base/files.hpp"
 #include "base/text.hpp"
 #include "bitbucket/account_match.hpp"
+#include "cli/bitbucket_cli.hpp"
 #include "cli/options.hpp"
 #include "config/config.hpp"
 #include "config/config_write.hpp"
@@ -34,7 +35,7 @@ const char* kInitUsage =
     "git bbsot init [--type bitbucket|bitbucket_server] [--repository OWNER/REPO] [--url URL] [--project ID]\n"
     "       [--key KEY --secret-command CMD] [--username NAME --token-command CMD] [--hook-url URL]\n"
     "       [--fetch-branches BOOL] [--prune-branches BOOL] [--build-pull-requests BOOL]\n"
-    "       [--resync-pull-requests BOOL] [--mirror-remote NAME[=URL]] [--global]";
+    "       [--resync-pull-requests BOOL] [--mirror-remote NAME[=URL]] [--global] [--webhook]";
 
 // The credential.helper values init writes.
 const char* kHelperValues = "^(bbsot|/.*/git-credential-bbsot)$";
@@ -108,6 +109,10 @@ std::string server_base_url(const RemoteUrl& u, const std::vector<std::string>& 
 // recognised by classify_remote's mirror patterns, not by its host name.
 std::optional<SourceCandidate> source_candidate(const NamedRemote& r, const IntegrationConfig& in, bool type_given) {
   if (r.role == RemoteRole::Mirror) return std::nullopt;
+  // A remote the push hook would take for the source by its URL (the integration's
+  // repository on its Bitbucket URL, a stand-in host with a path prefix included) is one.
+  if (r.role == RemoteRole::Source && type_given && !in.repository.empty() && !in.url.empty())
+    return SourceCandidate{r.name, in.type, in.repository, in.type == BitbucketType::Server ? in.url : ""};
   const RemoteUrl u = parse_remote_url(r.url);
   const std::string key = bitbucket_repo_key(u);
   if (key.empty()) return std::nullopt;
@@ -547,6 +552,7 @@ int cmd_init(const Args& args) {
       "move-report-secret", "move a report secret reference that an older .bbsot.yml holds into your config")(
       "yes", "approve the destinations .bbsot.yml names without asking")(
       "global", "configure the credential helper in your global git config")(
+      "webhook", "also create or repair the repository webhook to hook_url (as git bbsot webhook --fix)")(
       "secret", po::value<std::string>(), "refused: use --secret-command or --secret-env")(
       "token", po::value<std::string>(), "refused: use --token-command or --token-env");
   auto p = parse_args("init", kInitUsage,
@@ -626,6 +632,9 @@ int cmd_init(const Args& args) {
                       : "    git bbsot init --username <you> --token-command '<command printing the token>'\n");
   if (in.hook_url.empty())
     std::cout << "bbsot: pushes are not reported until the integration's hook URL is set: git bbsot init --hook-url URL\n";
+  if (p.vm.count("webhook"))
+    return ensure_webhook({work, as_repo_config(plan.state), load_user_config(user_config_path()), plan.state}, {},
+                          std::cout);
   return kExitOk;
 }
 

@@ -5,6 +5,7 @@
 
 #include "base/files.hpp"
 #include "cli/options.hpp"
+#include "cli/status_bitbucket.hpp"
 #include "config/config.hpp"
 #include "git/git_cli.hpp"
 #include "history/git_repo.hpp"
@@ -102,7 +103,9 @@ int cmd_status(const Args& args) {
   auto p = parse_args("status", "git bbsot status [--no-fetch] [--json]",
                       "Fetches the source (Bitbucket) and the mirror, then says per branch what the\n"
                       "integration will do: nothing, update the mirror, overwrite commits that exist only\n"
-                      "on the mirror, prune a branch made only there, or create a new environment.",
+                      "on the mirror, prune a branch made only there, or create a new environment.\n"
+                      "With an account: the open pull requests and what the integration does with each,\n"
+                      "and the build statuses Bitbucket shows on branch heads and pull requests.",
                       opts, args, 0);
   if (p.help) return kExitOk;
   const RepoContext ctx = open_repo_context("status", true);
@@ -135,10 +138,13 @@ int cmd_status(const Args& args) {
     j["reports"].push_back({{"id", u.file}, {"state", "unreadable"}, {"attempts", 0}, {"last_error", u.reason}});
   if (!ctx.state->pending.empty())
     for (const auto& n : ctx.state->pending.notes) j["waiting_for_approval"].push_back(n);
+  j["bitbucket"] = bitbucket_status(*ctx.state, branches, !p.vm.count("no-fetch"));
   if (p.vm.count("json"))
     std::cout << j.dump(2) << "\n";
-  else
+  else {
     print_human(j);
+    print_bitbucket_status(j["bitbucket"]);
+  }
   return kExitOk;
 }
 

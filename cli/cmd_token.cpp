@@ -48,7 +48,8 @@ std::string in_words(int64_t seconds) {
   if (seconds <= 0) return "expired";
   if (seconds < 120) return "expires in " + std::to_string(seconds) + " s";
   if (seconds < 7200) return "expires in " + std::to_string(seconds / 60) + " min";
-  return "expires in " + std::to_string(seconds / 3600) + " h";
+  if (seconds < int64_t{3} * 86400) return "expires in " + std::to_string(seconds / 3600) + " h";
+  return "expires in " + std::to_string(seconds / 86400) + " days";
 }
 
 }  // namespace
@@ -59,7 +60,8 @@ int cmd_token(const Args& args) {
       "json", "machine-readable output");
   auto p = parse_args("token", "git bbsot token [URL] [--refresh] [--print] [--json]",
                       "Shows which account bbsot uses for URL (default: this repository's Bitbucket URL)\n"
-                      "and its cached token's expiry and scopes. The token is shown only with --print.",
+                      "and its kind (oauth_consumer, api_token, access_token, http_access_token), its\n"
+                      "token's expiry where known and scopes. The token is shown only with --print.",
                       opts, args, 1);
   if (p.help) return kExitOk;
   const std::string url = p.positional.empty() ? default_url() : p.positional[0];
@@ -70,12 +72,16 @@ int cmd_token(const Args& args) {
     throw Error("no bbsot account matches " + url, kExitFailed,
                 {"add one: git bbsot init --key ... (Cloud) or --username ... (Server)"});
   const Account& a = *m.account;
-  nlohmann::json j = {{"url", url}, {"account", a.url}, {"type", to_string(a.type)}};
-  if (a.type == BitbucketType::Server) {
-    j["username"] = a.username;
+  nlohmann::json j = {{"url", url}, {"account", a.url}, {"type", to_string(a.type)}, {"kind", to_string(a.kind)}};
+  if (a.kind != AccountKind::OAuthConsumer) {
+    j["username"] = git_username(a);
     j["token_source"] = !a.token.command.empty() ? "command" : !a.token.env.empty() ? "env" : "file";
+    if (!a.email.empty()) j["email"] = a.email;
+    // Bitbucket does not say when these tokens expire: only the date the user wrote down.
+    j["expires"] = a.expires.empty() ? nlohmann::json() : nlohmann::json(a.expires);
+    if (a.expires_at) j["expires_at"] = a.expires_at;
     if (p.vm.count("print")) {
-      auto t = resolve_secret(a.token, "HTTP access token of account " + a.url);
+      auto t = resolve_secret(a.token, std::string(to_string(a.kind)) + " of account " + a.url);
       if (!t) throw Error(t.error());
       std::cout << *t << "\n";
       return kExitOk;
@@ -102,9 +108,22 @@ int cmd_token(const Args& args) {
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }
-  std::cout << "url:      " << url << "\naccount:  " << a.url << " (" << to_string(a.type) << ")\n";
-  if (a.type == BitbucketType::Server) {
-    std::cout << "username: " << a.username << "\ntoken:    from " << j["token_source"].get<std::string>() << "\n";
+  std::cout << "url:      " << url << "\naccount:  " << a.url << " (" << to_string(a.type)
+            << ")\nkind:     " << to_string(a.kind) << "\n";
+  if (a.kind != AccountKind::OAuthConsumer) {
+    std::cout << "username: " << git_username(a) << " (for git)\n";
+    if (!a.email.empty()) std::cout << "email:    " << a.email << " (for the REST API)\n";
+    std::cout << "token:    from " << j["token_source"].get<std::string>() << "\n";
+    if (a.expires_at == 0) {
+      std::cout << "expires:  unknown (Bitbucket does not tell; add expires: YYYY-MM-DD to the account)\n";
+    } else {
+      const int64_t left = a.expires_at - now_epoch();
+      std::cout << "expires:  " << a.expires << " (" << in_words(left) << ")\n";
+      if (left <= 0)
+        print_warning("the token of " + a.url + " expired on " + a.expires + "; create a new one");
+      else if (left < int64_t{14} * 86400)
+        print_warning("the token of " + a.url + " expires on " + a.expires + "; create a new one before then");
+    }
   } else if (j["cached"].get<bool>()) {
     std::cout << "token:    cached, " << in_words(j["expires_at"].get<int64_t>() - now_epoch())
               << "\nscopes:   " << j["scopes"].get<std::string>() << "\n";

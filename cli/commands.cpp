@@ -20,6 +20,8 @@ const std::vector<Command>& commands() {
       {"doctor", "check the set-up, one line per check with the fix", cmd_doctor},
       {"approve", "accept a hook URL or guard change the team's .bbsot.yml asks for", cmd_approve},
       {"sync", "merge the parent into a branch locally and push it to Bitbucket", cmd_sync},
+      {"webhook", "show, create or repair the repository webhook to the integration", cmd_webhook},
+      {"wait", "wait for a pushed commit's build statuses on Bitbucket", cmd_wait},
       {"demo", "run a sandbox walk-through: no account, no network", cmd_demo},
       {"token", "show the account and token bbsot uses for a URL", cmd_token},
       {"hook", "run a bbsot hook from another hook manager", cmd_hook},

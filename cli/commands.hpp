@@ -37,5 +37,7 @@ int cmd_doctor(const Args& args);
 int cmd_sync(const Args& args);
 int cmd_demo(const Args& args);
 int cmd_approve(const Args& args);
+int cmd_webhook(const Args& args);
+int cmd_wait(const Args& args);
 
 }  // namespace bbsot

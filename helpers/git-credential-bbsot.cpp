@@ -1,7 +1,8 @@
 // git-credential-bbsot: git's credential helper for Bitbucket (DESIGN.md "Credential
 // helper"). This program runs before every HTTPS fetch and push, so it links no network
-// or crypto library: a cached Cloud token and Server tokens are answered here; a token
-// that must be fetched is handed to libexec/bbsot/bbsot-token by exec.
+// or crypto library: a cached OAuth token and the tokens the user holds (Server HTTP
+// access tokens, Cloud API and access tokens) are answered here; an OAuth token that
+// must be fetched is handed to libexec/bbsot/bbsot-token by exec.
 #include <unistd.h>
 
 #include <cstring>
@@ -40,13 +41,16 @@ int answer(const std::string& username, const std::string& password, int64_t exp
   return kExitOk;
 }
 
-int get_server(const Account& a) {
-  auto token = resolve_secret(a.token, "HTTP access token of account " + a.url);
+// A token the user holds (Server HTTP access token, Cloud API or access token): answered
+// here, from the user's file, without the network.
+int get_user_token(const Account& a) {
+  auto token = resolve_secret(a.token, std::string(to_string(a.kind)) + " of account " + a.url);
   if (!token) {
     print_error("bbsot: " + token.error());
     return kExitFailed;
   }
-  return answer(a.username, *token, 0);
+  // No expiry for git: the configured date is the user's note, and Bitbucket is the judge.
+  return answer(git_username(a), *token, 0);
 }
 
 int get_cloud(const Account& a) {
@@ -84,12 +88,12 @@ int run(const std::string& op) {
   const Account& a = *m.account;
   trace("credential: " + op + " for " + req->host + " matched account " + a.url);
   if (op == "erase") {
-    if (a.type != BitbucketType::Cloud) return kExitOk;  // a Server token is the user's own
+    if (a.kind != AccountKind::OAuthConsumer) return kExitOk;  // a token the user holds stays theirs
     auto erased = erase_cached_token(a, req->password);
     if (!erased) print_error("bbsot: " + erased.error());
     return erased ? kExitOk : kExitFailed;
   }
-  return a.type == BitbucketType::Server ? get_server(a) : get_cloud(a);
+  return a.kind == AccountKind::OAuthConsumer ? get_cloud(a) : get_user_token(a);
 }
 
 }  // namespace

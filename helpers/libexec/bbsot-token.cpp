@@ -17,16 +17,16 @@ namespace {
 int fill(const std::string& url) {
   UserConfig cfg = load_user_config(user_config_path());
   for (const auto& a : cfg.accounts) {
-    if (a.url != url || a.type != BitbucketType::Cloud) continue;
+    if (a.url != url || a.kind != AccountKind::OAuthConsumer) continue;
     auto t = obtain_token(a, cfg);
     if (!t) {
       print_error("bbsot: cannot get an access token for " + a.url + ": " + t.error());
       return kExitFailed;
     }
-    std::cout << format_credential_answer({"x-token-auth", t->access_token, t->expires_at}) << std::flush;
+    std::cout << format_credential_answer({kTokenGitUser, t->access_token, t->expires_at}) << std::flush;
     return kExitOk;
   }
-  print_error("bbsot: no Bitbucket Cloud account " + url + " in " + cfg.path);
+  print_error("bbsot: no Bitbucket Cloud OAuth consumer account " + url + " in " + cfg.path);
   return kExitUsage;
 }
 

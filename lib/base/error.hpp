@@ -12,8 +12,9 @@ namespace bbsot {
 
 enum ExitCode : int {
   kExitOk = 0,
-  kExitFailed = 1,  // refused, or a check failed
-  kExitUsage = 2,   // usage or configuration error
+  kExitFailed = 1,   // refused, or a check failed
+  kExitUsage = 2,    // usage or configuration error
+  kExitTimeout = 3,  // timed out: `git bbsot wait` only
 };
 
 class Error : public std::runtime_error {

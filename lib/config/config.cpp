@@ -11,12 +11,26 @@
 
 #include "base/files.hpp"
 #include "base/hardening.hpp"
-#include "base/web_url.hpp"
 #include "base/text.hpp"
+#include "base/web_url.hpp"
 
 namespace bbsot {
 
 const char* to_string(BitbucketType t) { return t == BitbucketType::Cloud ? "bitbucket" : "bitbucket_server"; }
+
+const char* to_string(AccountKind k) {
+  switch (k) {
+    case AccountKind::OAuthConsumer:
+      return "oauth_consumer";
+    case AccountKind::ApiToken:
+      return "api_token";
+    case AccountKind::AccessToken:
+      return "access_token";
+    case AccountKind::HttpAccessToken:
+      return "http_access_token";
+  }
+  return "?";
+}
 
 namespace {
 
@@ -139,13 +153,74 @@ std::string token_url_problem(const std::string& url) {
 
 namespace {
 
+// "2027-01-31" -> that day at 00:00 UTC; -1 when it is not a real date.
+int64_t parse_day(const std::string& s) {
+  auto digits = [&](size_t from, size_t n) {
+    int v = 0;
+    for (size_t i = from; i < from + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return -1;
+      v = v * 10 + (s[i] - '0');
+    }
+    return v;
+  };
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return -1;
+  const int y = digits(0, 4), m = digits(5, 2), d = digits(8, 2);
+  static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (y < 2000 || y > 2200 || m < 1 || m > 12 || d < 1 || d > days[m - 1] + (m == 2 && leap)) return -1;
+  // Days from the civil date (Howard Hinnant's algorithm): no timegm, no locale, no TZ.
+  const int yy = y - (m <= 2);
+  const int era = yy / 400;
+  const int yoe = yy - era * 400;
+  const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return (int64_t{era} * 146097 + doe - 719468) * 86400;
+}
+
+const std::vector<std::string>& kind_names() {
+  static const std::vector<std::string> names = {"oauth_consumer", "api_token", "access_token", "http_access_token"};
+  return names;
+}
+
+AccountKind parse_kind(const Section& s, BitbucketType type) {
+  const AccountKind fallback =
+      type == BitbucketType::Server ? AccountKind::HttpAccessToken : AccountKind::OAuthConsumer;
+  if (!s.has("kind")) return fallback;
+  const std::string v = s.str("kind");
+  const auto& names = kind_names();
+  auto it = std::find(names.begin(), names.end(), v);
+  if (it == names.end()) {
+    std::vector<std::string> hints;
+    if (auto near = nearest_word(v, names)) hints.push_back("did you mean '" + *near + "'?");
+    hints.push_back(type == BitbucketType::Cloud ? "Bitbucket Cloud: kind: oauth_consumer, api_token or access_token"
+                                                 : "Bitbucket Server/Data Center: kind: http_access_token");
+    fail(s.file(), s.get("kind"), "key '" + s.name("kind") + "': unknown kind '" + v + "'", hints);
+  }
+  const auto k = static_cast<AccountKind>(it - names.begin());
+  const bool server_kind = k == AccountKind::HttpAccessToken;
+  if (server_kind != (type == BitbucketType::Server))
+    fail(s.file(), s.get("kind"),
+         "key '" + s.name("kind") + "': kind " + v + " is for Bitbucket " +
+             (server_kind ? "Server/Data Center" : "Cloud") + ", but this account is type " + to_string(type),
+         {type == BitbucketType::Cloud ? "Bitbucket Cloud: kind: oauth_consumer, api_token or access_token"
+                                       : "Bitbucket Server/Data Center: kind: http_access_token (or leave kind out)"});
+  return k;
+}
+
+// A key this kind of account has no use for: refused, so a half-converted entry (a
+// consumer key left beside an API token) is not silently half-used.
+void refuse_key(const Section& s, const std::string& key, const std::string& kind, const std::string& why) {
+  if (s.has(key)) fail(s.file(), s.get(key), "key '" + s.name(key) + "': not used by a " + kind + " account", {why});
+}
+
 Account parse_account(const std::string& file, const YAML::Node& node, size_t index) {
   Section s(file, node, "accounts[" + std::to_string(index) + "]",
-            {"url", "type", "key", "secret", "secret_command", "secret_env", "username", "token", "token_command",
-             "token_env", "token_url", "api_url"});
+            {"url", "type", "kind", "key", "secret", "secret_command", "secret_env", "username", "token",
+             "token_command", "token_env", "token_url", "api_url", "email", "expires"});
   Account a;
   a.line = static_cast<int>(node.Mark().line + 1);
   a.type = parse_type(s, "type", BitbucketType::Cloud);
+  a.kind = parse_kind(s, a.type);
   a.url = s.str("url", a.type == BitbucketType::Cloud ? kCloudUrl : "");
   while (a.url.size() > 1 && a.url.back() == '/') a.url.pop_back();
   if (a.url.empty())
@@ -158,7 +233,8 @@ Account parse_account(const std::string& file, const YAML::Node& node, size_t in
   a.secret = parse_secret(s, "secret");
   a.username = s.str("username");
   a.token = parse_secret(s, "token");
-  a.token_url = s.str("token_url", a.type == BitbucketType::Cloud ? kCloudTokenUrl : "");
+  a.email = s.str("email");
+  a.token_url = s.str("token_url", a.kind == AccountKind::OAuthConsumer ? kCloudTokenUrl : "");
   if (auto problem = token_url_problem(a.token_url); !a.token_url.empty() && !problem.empty())
     fail(file, s.get("token_url"), "key '" + s.name("token_url") + "': " + problem,
          {std::string("write token_url: https://..., or leave it out to use Bitbucket's (") + kCloudTokenUrl + ")"});
@@ -169,16 +245,79 @@ Account parse_account(const std::string& file, const YAML::Node& node, size_t in
     fail(file, s.get("api_url"),
          "key '" + s.name("api_url") + "': expected https://host[:port][/path], got '" + a.api_url + "'",
          {"leave api_url out to use Bitbucket's own API"});
-  if (a.type == BitbucketType::Cloud && (a.key.empty() || a.secret.empty()))
-    fail(file, node,
-         "account " + a.url + " (bitbucket) needs 'key' and one of 'secret', 'secret_command', 'secret_env'",
-         {"create an OAuth consumer in Bitbucket (Workspace settings > OAuth consumers) and put its key and secret "
-          "here"});
-  if (a.type == BitbucketType::Server && (a.username.empty() || a.token.empty()))
-    fail(file, node,
-         "account " + a.url + " (bitbucket_server) needs 'username' and one of 'token', 'token_command', 'token_env'",
-         {"create an HTTP access token in Bitbucket Server (Manage account > HTTP access tokens)"});
+  if (s.has("expires")) {
+    a.expires = s.str("expires");
+    a.expires_at = parse_day(a.expires);
+    if (a.expires_at < 0)
+      fail(file, s.get("expires"),
+           "key '" + s.name("expires") + "': expected a date YYYY-MM-DD, got '" + a.expires + "'",
+           {"write the expiry date Bitbucket showed when the token was made, e.g. expires: 2027-01-31"});
+    if (a.kind == AccountKind::OAuthConsumer)
+      fail(file, s.get("expires"), "key '" + s.name("expires") + "': an OAuth consumer does not expire",
+           {"bbsot reads its access tokens' expiry from Bitbucket; remove expires here"});
+  }
+  const std::string token_keys = "one of 'token', 'token_command', 'token_env'";
+  switch (a.kind) {
+    case AccountKind::OAuthConsumer:
+      if (a.key.empty() || a.secret.empty()) {
+        if (!a.token.empty())
+          fail(file, node, "account " + a.url + " has a token but no OAuth consumer key: which kind of token is it?",
+               {"kind: api_token for an Atlassian API token (with email:), kind: access_token for a repository, "
+                "project or workspace access token"});
+        fail(file, node,
+             "account " + a.url + " (bitbucket) needs 'key' and one of 'secret', 'secret_command', 'secret_env'",
+             {"create an OAuth consumer in Bitbucket (Workspace settings > OAuth consumers) and put its key and "
+              "secret here, or use kind: api_token / kind: access_token with a token"});
+      }
+      break;
+    case AccountKind::ApiToken:
+      refuse_key(s, "key", "api_token", "an OAuth consumer is a separate account entry (kind: oauth_consumer)");
+      refuse_key(s, "secret", "api_token", "the API token goes in token, token_command or token_env");
+      refuse_key(s, "secret_command", "api_token", "the API token goes in token, token_command or token_env");
+      refuse_key(s, "secret_env", "api_token", "the API token goes in token, token_command or token_env");
+      refuse_key(s, "token_url", "api_token", "only an OAuth consumer has a token endpoint");
+      if (a.email.empty() || a.token.empty())
+        fail(file, node, "account " + a.url + " (api_token) needs 'email' and " + token_keys,
+             {"Bitbucket's REST API takes an API token with your Atlassian account e-mail; create the token with "
+              "scopes at https://id.atlassian.com/manage-profile/security/api-tokens"});
+      break;
+    case AccountKind::AccessToken:
+      for (const char* k : {"key", "secret", "secret_command", "secret_env", "token_url"})
+        refuse_key(s, k, "access_token", "an access token is used alone: token, token_command or token_env");
+      refuse_key(s, "email", "access_token", "an e-mail belongs to an Atlassian API token (kind: api_token)");
+      refuse_key(s, "username", "access_token", "git uses x-token-auth as the user name with an access token");
+      if (a.token.empty())
+        fail(file, node, "account " + a.url + " (access_token) needs " + token_keys,
+             {"create a repository, project or workspace access token in Bitbucket (Repository settings > Access "
+              "tokens)"});
+      break;
+    case AccountKind::HttpAccessToken:
+      if (a.username.empty() || a.token.empty())
+        fail(file, node,
+             "account " + a.url +
+                 " (bitbucket_server) needs 'username' and one of 'token', 'token_command', "
+                 "'token_env'",
+             {"create an HTTP access token in Bitbucket Server (Manage account > HTTP access tokens)"});
+      break;
+  }
   return a;
+}
+
+ReportSecret parse_report_secret(const std::string& file, const YAML::Node& node, size_t index) {
+  Section s(file, node, "reports[" + std::to_string(index) + "]",
+            {"hook_url", "secret", "secret_command", "secret_env"});
+  ReportSecret r;
+  r.line = static_cast<int>(node.Mark().line + 1);
+  auto url = parse_web_url(s.str("hook_url"));
+  if (!url)
+    fail(file, s.has("hook_url") ? s.get("hook_url") : node, "key '" + s.name("hook_url") + "': " + url.error(),
+         {"write the integration's hook URL exactly as .bbsot.yml names it"});
+  r.hook_url = url->str();
+  r.secret = parse_secret(s, "secret");
+  if (r.secret.empty())
+    fail(file, node, "'" + s.label() + "' needs one of secret, secret_command, secret_env",
+         {"e.g. secret_command: pass show platform/webhook-secret"});
+  return r;
 }
 
 YAML::Node parse_yaml(const std::string& text, const std::string& file) {
@@ -236,21 +375,11 @@ UserConfig parse_user_config(const std::string& text, const std::string& file) {
     if (!reports.IsSequence())
       fail(file, reports, "'reports' must be a list", {"start each entry with '- hook_url: ...'"});
     for (size_t i = 0; i < reports.size(); ++i) {
-      Section s(file, reports[i], "reports[" + std::to_string(i) + "]", {"hook_url", "secret", "secret_command", "secret_env"});
-      ReportSecret r;
-      r.line = static_cast<int>(reports[i].Mark().line + 1);
-      auto url = parse_web_url(s.str("hook_url"));
-      if (!url)
-        fail(file, s.has("hook_url") ? s.get("hook_url") : reports[i], "key '" + s.name("hook_url") + "': " + url.error(),
-             {"write the integration's hook URL exactly as .bbsot.yml names it"});
-      r.hook_url = url->str();
-      r.secret = parse_secret(s, "secret");
-      if (r.secret.empty())
-        fail(file, reports[i], "'" + s.label() + "' needs one of secret, secret_command, secret_env",
-             {"e.g. secret_command: pass show platform/webhook-secret"});
+      ReportSecret r = parse_report_secret(file, reports[i], i);
       for (const auto& other : cfg.report_secrets)
         if (other.hook_url == r.hook_url)
-          fail(file, reports[i], "hook URL " + r.hook_url + " is listed twice (first at line " + std::to_string(other.line) + ")");
+          fail(file, reports[i],
+               "hook URL " + r.hook_url + " is listed twice (first at line " + std::to_string(other.line) + ")");
       cfg.report_secrets.push_back(std::move(r));
     }
   }
@@ -275,6 +404,19 @@ void refuse_legacy_secret(const RepoConfig& cfg) {
                         "command or read your environment); the report secret belongs in your own config",
                     {"run: git bbsot init   (it shows the reference and, if you agree, moves it to reports: in " +
                      user_config_path() + ")"});
+}
+
+std::string git_username(const Account& a) {
+  switch (a.kind) {
+    case AccountKind::OAuthConsumer:
+    case AccountKind::AccessToken:
+      return kTokenGitUser;
+    case AccountKind::ApiToken:
+      return a.username.empty() ? kApiTokenGitUser : a.username;
+    case AccountKind::HttpAccessToken:
+      return a.username;
+  }
+  return a.username;
 }
 
 std::string integration_account_url(const IntegrationConfig& in) {

@@ -2,6 +2,7 @@
 // the repository's committed .bbsot.yml. Loading validates everything up front and
 // throws ConfigError with file:line:column, the key, what was expected and a fix.
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,19 @@ struct SecretRef {
   bool empty() const { return value.empty() && command.empty() && env.empty(); }
 };
 
+// Which credential an account holds (docs/CONFIGURATION.md "Token kinds", with
+// Atlassian's pages): it decides the user name git gets and the REST API's
+// Authorization header.
+//   oauth_consumer     Cloud: key/secret, client_credentials access tokens; git
+//                      x-token-auth, REST Bearer
+//   api_token          Cloud: an Atlassian API token; git the Bitbucket username or
+//                      x-bitbucket-api-token-auth, REST Basic with the Atlassian e-mail
+//   access_token       Cloud: a repository/project/workspace access token; git
+//                      x-token-auth, REST Bearer
+//   http_access_token  Server/DC: an HTTP access token; git the username, REST Bearer
+enum class AccountKind { OAuthConsumer, ApiToken, AccessToken, HttpAccessToken };
+const char* to_string(AccountKind k);
+
 struct Account {
   std::string url;  // scheme://host[:port][/path-prefix], matched like credential.<url>
   BitbucketType type = BitbucketType::Cloud;
@@ -30,15 +44,26 @@ struct Account {
   std::string username;   // Server
   SecretRef token;        // Server: HTTP access token
   std::string token_url;  // Cloud: OAuth token endpoint (default Bitbucket's)
+  // `kind:`, defaulting by type. Cloud api_token and access_token keep their token in
+  // `token`; api_token's `username` is the Bitbucket username git uses (optional).
+  AccountKind kind = AccountKind::OAuthConsumer;
+  // Cloud api_token: the Atlassian account e-mail, the REST API's Basic user name.
+  std::string email;
+  // `expires: YYYY-MM-DD` as the user wrote it, for tokens whose expiry Bitbucket does
+  // not tell bbsot ("" unknown); expires_at is that day at 00:00 UTC (0 unknown).
+  std::string expires;
+  int64_t expires_at = 0;
   // Bitbucket's REST API base, for the ids only Bitbucket knows in push reports; empty:
   // https://api.bitbucket.org/2.0 (Cloud on bitbucket.org) or <url>/rest/api/1.0 (Server).
   std::string api_url;
   int line = 0;  // where the entry starts in the file, for messages
 };
 
-// The report secret for one integration hook URL: it signs the reports sent there
-// (X-Hub-Signature), as the webhook's secret on Bitbucket does. Keyed by the hook URL,
-// which only the user approves, so a committed file cannot borrow another project's secret.
+// The report secret for one integration hook URL, from the user's own file (`reports:
+// [{hook_url, secret | secret_command | secret_env}]`): it signs the reports sent there
+// (X-Hub-Signature), and `git bbsot webhook --set-secret` gives it to Bitbucket's webhook.
+// Keyed by the hook URL, which only the user approves, so a committed file cannot borrow
+// another project's secret.
 struct ReportSecret {
   std::string hook_url;  // normalised (base/web_url)
   SecretRef secret;
@@ -94,6 +119,15 @@ struct RepoConfig {
 };
 
 constexpr const char* kCloudUrl = "https://bitbucket.org";
+// The user names Atlassian documents for git over HTTPS with a token as the password:
+// OAuth and access tokens (https://developer.atlassian.com/cloud/bitbucket/rest/intro/
+// "Repository cloning"), API tokens (https://support.atlassian.com/bitbucket-cloud/docs/
+// using-api-tokens/, when no Bitbucket username is configured).
+constexpr const char* kTokenGitUser = "x-token-auth";
+constexpr const char* kApiTokenGitUser = "x-bitbucket-api-token-auth";
+
+// The user name git sends with the account's token (see AccountKind).
+std::string git_username(const Account& a);
 constexpr const char* kCloudTokenUrl = "https://bitbucket.org/site/oauth2/access_token";
 constexpr const char* kRepoConfigName = ".bbsot.yml";
 
@@ -118,6 +152,8 @@ RepoConfig load_repo_config(const std::string& path);
 RepoConfig parse_repo_config(const std::string& text, const std::string& path_for_messages);
 
 // The report secret configured for `hook_url` (compared after normalisation), or null.
+// The one place that decides which secret goes with a hook URL: delivery, doctor and
+// `git bbsot webhook --set-secret` ask here.
 [[nodiscard]] const ReportSecret* report_secret_for(const UserConfig& cfg, const std::string& hook_url);
 
 // Throws ConfigError naming the key when `cfg` (a committed file) still names a secret

@@ -21,7 +21,7 @@ bool same_secret(const SecretRef& a, const SecretRef& b) {
 bool same_account(const Account& a, const Account& b) {
   return a.url == b.url && a.type == b.type && a.key == b.key && same_secret(a.secret, b.secret) &&
          a.username == b.username && same_secret(a.token, b.token) && a.token_url == b.token_url &&
-         a.api_url == b.api_url;
+         a.api_url == b.api_url && a.kind == b.kind && a.email == b.email && a.expires == b.expires;
 }
 
 // `a` carries only what the command line said; whatever it leaves empty the user set
@@ -31,7 +31,16 @@ Account merged(Account cur, const Account& a) {
     if (!src.empty()) dst = src;
   };
   cur.type = a.type;
+  // init writes OAuth consumers and Server tokens: a consumer key given for an entry that
+  // held another kind of Cloud token turns it into a consumer.
+  if (a.type == BitbucketType::Server)
+    cur.kind = AccountKind::HttpAccessToken;
+  else if (!a.key.empty())
+    cur.kind = AccountKind::OAuthConsumer;
   take(cur.key, a.key);
+  take(cur.email, a.email);
+  take(cur.expires, a.expires);
+  if (a.expires_at) cur.expires_at = a.expires_at;
   take(cur.username, a.username);
   take(cur.token_url, a.token_url);
   take(cur.api_url, a.api_url);
@@ -89,6 +98,8 @@ std::string user_config_yaml(const UserConfig& cfg) {
   for (const auto& a : cfg.accounts) {
     e << YAML::BeginMap << YAML::Key << "url" << YAML::Value << a.url;
     e << YAML::Key << "type" << YAML::Value << to_string(a.type);
+    if (a.kind == AccountKind::ApiToken || a.kind == AccountKind::AccessToken)
+      e << YAML::Key << "kind" << YAML::Value << to_string(a.kind);
     if (!a.key.empty()) e << YAML::Key << "key" << YAML::Value << a.key;
     emit_secret(e, "secret", a.secret);
     if (!a.username.empty()) e << YAML::Key << "username" << YAML::Value << a.username;
@@ -96,6 +107,8 @@ std::string user_config_yaml(const UserConfig& cfg) {
     if (!a.token_url.empty() && !(a.type == BitbucketType::Cloud && a.token_url == kCloudTokenUrl))
       e << YAML::Key << "token_url" << YAML::Value << a.token_url;
     if (!a.api_url.empty()) e << YAML::Key << "api_url" << YAML::Value << a.api_url;
+    if (!a.email.empty()) e << YAML::Key << "email" << YAML::Value << a.email;
+    if (!a.expires.empty()) e << YAML::Key << "expires" << YAML::Value << a.expires;
     e << YAML::EndMap;
   }
   e << YAML::EndSeq;

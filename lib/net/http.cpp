@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <ctime>
 #include <mutex>
 
 #include <arpa/inet.h>
@@ -191,13 +192,13 @@ R http_request(const HttpRequest& req, HttpFailure* kind) {
     curl_easy_setopt(curl, CURLOPT_USERNAME, req.basic_user.c_str());
     curl_easy_setopt(curl, CURLOPT_PASSWORD, req.basic_password.c_str());
   }
-  if (req.method == "POST") {
+  if (req.method == "POST" || !req.body.empty()) {
+    // A PUT carries its body the same way; CUSTOMREQUEST below names the method.
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req.body.c_str());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
-  } else if (req.method != "GET") {
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, req.method.c_str());
   }
+  if (req.method != "GET" && req.method != "POST") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, req.method.c_str());
 
   CURLcode rc = curl_easy_perform(curl);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp.status);
@@ -209,6 +210,16 @@ R http_request(const HttpRequest& req, HttpFailure* kind) {
   if (rc != CURLE_OK)
     return R::failure(describe(rc, errbuf, req.url, sink.overflow, req.max_response_bytes, verify_result));
   return resp;
+}
+
+int64_t parse_retry_after(const std::string& value, int64_t now) {
+  if (value.empty()) return -1;
+  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return value.size() > 9 ? 86400 : std::min<int64_t>(std::stoll(value), 86400);
+  std::tm tm{};
+  if (!::strptime(value.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm)) return -1;
+  const int64_t at = static_cast<int64_t>(::timegm(&tm));
+  return at <= now ? 0 : std::min<int64_t>(at - now, 86400);
 }
 
 }  // namespace bbsot

@@ -15,7 +15,7 @@ struct HttpRequest {
   std::string method = "GET";
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
+  std::string body;  // sent with POST, and with any other method when not empty (PUT)
   std::string basic_user;  // HTTP Basic when non-empty; sent by libcurl, never logged
   std::string basic_password;
   std::string ca_file;  // empty: git's http.sslCAInfo / GIT_SSL_CAINFO is the caller's
@@ -34,7 +34,7 @@ struct HttpRequest {
 
 struct HttpResponse {
   long status = 0;
-  std::string body;
+  std::string body;  // sent with POST, and with any other method when not empty (PUT)
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string header(const std::string& lower_name) const;
 };
@@ -46,5 +46,9 @@ struct HttpResponse {
 // deliverer retries timeouts and broken connections, parks TLS failures).
 enum class HttpFailure { None, Timeout, Connect, Tls, Broken, TooLarge, Refused, Other };
 [[nodiscard]] Expected<HttpResponse> http_request(const HttpRequest& req, HttpFailure* kind = nullptr);
+
+// A Retry-After value (RFC 9110: delta-seconds, or an HTTP-date read against `now`) in
+// seconds, at most a day; -1 when absent or unreadable.
+[[nodiscard]] int64_t parse_retry_after(const std::string& value, int64_t now);
 
 }  // namespace bbsot

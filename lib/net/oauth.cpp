@@ -89,7 +89,23 @@ R parse_token_response(long status, const std::string& body, int64_t now) {
   t.obtained_at = now;
   if (j.contains("refresh_token") && j["refresh_token"].is_string())
     t.refresh_token = j["refresh_token"].get<std::string>();
-  if (j.contains("scopes") && j["scopes"].is_string()) t.scopes = printable(j["scopes"].get<std::string>(), 1000);
+  // Bitbucket answered `scopes` until 2026-05-04 and `scope` (RFC 6749 5.1) since
+  // (https://community.developer.atlassian.com/t/oauth-2-0-and-api-authentication-changes-for-bitbucket-cloud/99003):
+  // either, space-separated, or a list of names.
+  for (const char* key : {"scope", "scopes"}) {
+    auto it = j.find(key);
+    if (it == j.end()) continue;
+    std::string list;
+    if (it->is_string())
+      list = it->get<std::string>();
+    else if (it->is_array())
+      for (const auto& e : *it)
+        if (e.is_string()) list += (list.empty() ? "" : " ") + e.get<std::string>();
+    if (!list.empty()) {
+      t.scopes = printable(list, 1000);
+      break;
+    }
+  }
   return t;
 }
 

@@ -20,17 +20,6 @@ std::string first_line(const std::string& body) {
 
 }  // namespace
 
-int64_t parse_retry_after(const std::string& value, int64_t now) {
-  if (value.empty()) return -1;
-  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    if (value.size() > 9) return kRetryCapSeconds;
-    return std::strtoll(value.c_str(), nullptr, 10);
-  }
-  std::tm tm{};
-  if (!::strptime(value.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm)) return -1;
-  const int64_t at = static_cast<int64_t>(::timegm(&tm));
-  return std::max<int64_t>(0, at - now);
-}
 
 AttemptOutcome classify_answer(const HttpResponse& resp, const std::string& url, int64_t now) {
   AttemptOutcome o;

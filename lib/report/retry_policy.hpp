@@ -42,8 +42,5 @@ struct AttemptOutcome {
 // Whether a ready record may be tried at `now`.
 [[nodiscard]] bool attempt_due(const PushRecord& r, int64_t now);
 
-// Retry-After as seconds (delta-seconds, or an HTTP date relative to `now`); -1 when
-// absent or unreadable.
-[[nodiscard]] int64_t parse_retry_after(const std::string& value, int64_t now);
 
 }  // namespace bbsot

@@ -31,7 +31,7 @@ _git_bbsot_values() {
 _git_bbsot() {
   local cur="${COMP_WORDS[COMP_CWORD]}" prev="" opt=""
   ((COMP_CWORD > 0)) && prev="${COMP_WORDS[COMP_CWORD - 1]}"
-  local cmds="init status doctor sync report token hook uninstall demo version help"
+  local cmds="init status doctor approve sync webhook wait report token hook uninstall demo version help"
   # The first word after "bbsot" (or after git-bbsot itself) is the subcommand; git's own
   # options before it (git -C dir bbsot ...) are skipped with the word "bbsot".
   local i start=1
@@ -88,7 +88,8 @@ _git_bbsot() {
     init) words="--type --repository --url --project --key --secret-command --secret-env --username
                  --token-command --token-env --token-url --fetch-branches --prune-branches
                  --build-pull-requests --resync-pull-requests --hook-url --default-branch
-                 --mirror-remote --source-remote --report-secret-command --report-secret-env --global --help" ;;
+                 --mirror-remote --source-remote --report-secret-command --report-secret-env --global
+                 --webhook --help" ;;
     status) words="--no-fetch --json --help" ;;
     doctor) words="--json --help" ;;
     sync)
@@ -97,11 +98,18 @@ _git_bbsot() {
       ;;
     report)
       case "${operands[0]-}" in
-        "") words="list flush drop --help" ;;
+        "") words="list flush send retry drop --help" ;;
         list) words="--json --help" ;;
-        flush | drop) words="--help" ;;
+        retry) words="--all --help" ;;
+        flush | drop | send) words="--help" ;;
       esac
       ;;
+    webhook) words="--fix --dry-run --set-secret --json --help" ;;
+    wait)
+      words="--timeout --appear-timeout --json --help"
+      ((${#operands[@]} == 0)) && words="$words $(_git_bbsot_branches)"
+      ;;
+    approve) words="--list --yes --help" ;;
     token) words="--refresh --print --json --help" ;;
     hook) ((${#operands[@]} == 0)) && words="pre-push reference-transaction" ;;
     uninstall) words="--global --help" ;;

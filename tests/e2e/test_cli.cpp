@@ -1384,7 +1384,7 @@ TEST_F(CliCompletion, SubcommandsAndReportSubcommands) {
   for (const char* c : {"init", "status", "doctor", "sync", "report", "token", "hook", "demo", "help"})
     EXPECT_TRUE(top.count(c)) << c;
   EXPECT_EQ(complete({"git", "bbsot", "st"}), (Words{"status"}));
-  EXPECT_EQ(complete({"git", "bbsot", "report", ""}), (Words{"list", "flush", "drop", "--help"}));
+  EXPECT_EQ(complete({"git", "bbsot", "report", ""}), (Words{"list", "flush", "send", "retry", "drop", "--help"}));
   EXPECT_EQ(complete({"git", "bbsot", "report", "l"}), (Words{"list"}));
   EXPECT_EQ(complete({"git", "bbsot", "report", "list", ""}), (Words{"--json", "--help"}));
   EXPECT_EQ(complete({"git", "bbsot", "hook", ""}), (Words{"pre-push", "reference-transaction"}));

@@ -9,6 +9,9 @@ The state directory is the test's window into the server:
   mode          read at every request to inject failures (see MODES below)
   date_offset   seconds added to the Date header (re-read per request): 10800 plays a
                 server whose clock is 3 h ahead, i.e. a client clock 3 h behind
+  scopes        the scopes the answers grant (default "repository repository:write")
+  style         "2026": answers as Bitbucket gives them since 2026-05-04 (`scope`, no
+                refresh token); otherwise the older `scopes` and a refresh token
 Secrets never appear in argv, logs or stderr.
 """
 import argparse
@@ -278,9 +281,15 @@ class Handler(doubles.Handler):
                 pass
         # A token the client never saw must not become valid at the git double.
         access, refresh = st.issue(record=(mode != "missing_token"))
-        body = {"access_token": access, "scopes": "repository repository:write",
-                "token_type": "bearer", "expires_in": expires_in,
-                "state": grant, "refresh_token": refresh}
+        scopes = doubles.read_state(st.dir, "scopes", "repository repository:write")
+        if doubles.read_state(st.dir, "style", "") == "2026":
+            # Since 2026-05-04: `scope` instead of `scopes`, and no refresh token for
+            # client_credentials (Atlassian's "OAuth 2.0 and API authentication changes").
+            body = {"access_token": access, "scope": scopes, "token_type": "bearer",
+                    "expires_in": expires_in, "state": grant}
+        else:
+            body = {"access_token": access, "scopes": scopes, "token_type": "bearer",
+                    "expires_in": expires_in, "state": grant, "refresh_token": refresh}
         if mode == "missing_token":
             del body["access_token"]
         self.send_json(200, body)

@@ -189,3 +189,82 @@ TEST(Config, ResolveSecret) {
   EXPECT_EQ(bad.error(), "the command for the consumer secret failed (exit 3)");
   EXPECT_FALSE(resolve_secret({"", "", "BBSOT_TEST_UNSET_VAR"}, "x").ok());
 }
+
+TEST(Config, TokenKinds) {
+  auto cfg = parse_user_config(
+      "accounts:\n"
+      "  - url: https://bitbucket.org/acme\n    kind: api_token\n    email: al@example.com\n    token_env: T\n"
+      "    expires: 2027-01-31\n"
+      "  - url: https://bitbucket.org/acme/shop\n    kind: access_token\n    token_command: pass show rat\n"
+      "  - url: https://bitbucket.org/beta\n    kind: api_token\n    email: al@example.com\n    username: al\n"
+      "    token: t\n"
+      "  - url: https://bitbucket.org/gamma\n    key: K\n    secret: s\n"
+      "  - url: https://bb.example.com\n    type: bitbucket_server\n    username: al\n    token_env: BB\n",
+      "config.yml");
+  ASSERT_EQ(cfg.accounts.size(), 5u);
+  EXPECT_EQ(cfg.accounts[0].kind, AccountKind::ApiToken);
+  EXPECT_EQ(cfg.accounts[0].email, "al@example.com");
+  EXPECT_EQ(cfg.accounts[0].expires_at, 1801353600);  // 2027-01-31T00:00:00Z
+  EXPECT_EQ(cfg.accounts[0].token_url, "");
+  EXPECT_EQ(git_username(cfg.accounts[0]), "x-bitbucket-api-token-auth");
+  EXPECT_EQ(cfg.accounts[1].kind, AccountKind::AccessToken);
+  EXPECT_EQ(git_username(cfg.accounts[1]), "x-token-auth");
+  EXPECT_EQ(git_username(cfg.accounts[2]), "al");  // the Bitbucket username, when given
+  EXPECT_EQ(cfg.accounts[3].kind, AccountKind::OAuthConsumer);
+  EXPECT_EQ(git_username(cfg.accounts[3]), "x-token-auth");
+  EXPECT_EQ(cfg.accounts[4].kind, AccountKind::HttpAccessToken);
+  EXPECT_EQ(git_username(cfg.accounts[4]), "al");
+}
+
+TEST(Config, TokenKindMessages) {
+  EXPECT_EQ(user_error("accounts:\n  - url: https://bitbucket.org\n    kind: api-token\n"),
+            "config.yml:3:11: key 'accounts[0].kind': unknown kind 'api-token'\n"
+            "hint: did you mean 'api_token'?\n"
+            "hint: Bitbucket Cloud: kind: oauth_consumer, api_token or access_token");
+  EXPECT_EQ(user_error("accounts:\n  - url: https://bb.example.com\n    type: bitbucket_server\n    kind: api_token\n"),
+            "config.yml:4:11: key 'accounts[0].kind': kind api_token is for Bitbucket Cloud, but this account is "
+            "type bitbucket_server\n"
+            "hint: Bitbucket Server/Data Center: kind: http_access_token (or leave kind out)");
+  EXPECT_EQ(user_error("accounts:\n  - url: https://bitbucket.org\n    kind: api_token\n    token_env: T\n"),
+            "config.yml:2:5: account https://bitbucket.org (api_token) needs 'email' and one of 'token', "
+            "'token_command', 'token_env'\n"
+            "hint: Bitbucket's REST API takes an API token with your Atlassian account e-mail; create the token with "
+            "scopes at https://id.atlassian.com/manage-profile/security/api-tokens");
+  EXPECT_EQ(user_error("accounts:\n  - url: https://bitbucket.org\n    kind: access_token\n    key: K\n    token: t\n"),
+            "config.yml:4:10: key 'accounts[0].key': not used by a access_token account\n"
+            "hint: an access token is used alone: token, token_command or token_env");
+  EXPECT_EQ(user_error("accounts:\n  - url: https://bitbucket.org\n    token_env: T\n"),
+            "config.yml:2:5: account https://bitbucket.org has a token but no OAuth consumer key: which kind of "
+            "token is it?\n"
+            "hint: kind: api_token for an Atlassian API token (with email:), kind: access_token for a repository, "
+            "project or workspace access token");
+  EXPECT_EQ(user_error("accounts:\n  - url: https://bitbucket.org\n    kind: access_token\n    token: t\n"
+                       "    expires: 2027-02-30\n"),
+            "config.yml:5:14: key 'accounts[0].expires': expected a date YYYY-MM-DD, got '2027-02-30'\n"
+            "hint: write the expiry date Bitbucket showed when the token was made, e.g. expires: 2027-01-31");
+  EXPECT_NE(
+      user_error("accounts:\n  - url: https://bitbucket.org\n    key: k\n    secret: s\n    expires: 2027-01-01\n")
+          .find("an OAuth consumer does not expire"),
+      std::string::npos);
+  EXPECT_EQ(user_error("accounts:\n  - url: https://bitbucket.org\n    kind: access_token\n    tokne: t\n"),
+            "config.yml:4:5: unknown key 'accounts[0].tokne'\nhint: did you mean 'token'?");
+}
+
+TEST(Config, ReportSecretsByHookUrl) {
+  auto cfg = parse_user_config(
+      "reports:\n"
+      "  - hook_url: https://Hooks.Example.com:443/bitbucket/abc/\n    secret_command: pass show hook\n",
+      "config.yml");
+  ASSERT_EQ(cfg.report_secrets.size(), 1u);
+  const ReportSecret* s = report_secret_for(cfg, "https://hooks.example.com/bitbucket/abc");
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->secret.command, "pass show hook");
+  EXPECT_EQ(report_secret_for(cfg, "https://hooks.example.com/bitbucket/other"), nullptr);
+  EXPECT_NE(user_error("reports:\n  - hook_url: https://h/x\n").find("needs one of secret"), std::string::npos);
+  EXPECT_EQ(user_error("reports:\n  - hook_url: https://h/x\n    secrets: a\n"),
+            "config.yml:3:5: unknown key 'reports[0].secrets'\nhint: did you mean 'secret'?");
+  EXPECT_NE(
+      user_error("reports:\n  - {hook_url: 'https://h/x', secret: a}\n  - {hook_url: 'https://H/x/', secret: b}\n")
+          .find("listed twice"),
+      std::string::npos);
+}

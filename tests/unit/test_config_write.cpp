@@ -21,7 +21,19 @@ const char* kUserFile =
     "    type: bitbucket_server\n"
     "    username: alice\n"
     "    token_env: BB_TOKEN\n"
-    "    api_url: https://bitbucket.example.com/rest/api/1.0\n";
+    "    api_url: https://bitbucket.example.com/rest/api/1.0\n"
+    "  - url: https://bitbucket.org/beta\n"
+    "    kind: api_token\n"
+    "    email: alice@example.com\n"
+    "    username: alice\n"
+    "    token_command: pass show beta\n"
+    "    expires: 2027-03-01\n"
+    "  - url: https://bitbucket.org/gamma/shop\n"
+    "    kind: access_token\n"
+    "    token_env: RAT\n"
+    "reports:\n"
+    "  - hook_url: https://hooks.example.com/abc\n"
+    "    secret_env: HOOK_SECRET\n";
 
 void expect_same(const Account& a, const Account& b) {
   EXPECT_EQ(a.url, b.url);
@@ -36,6 +48,10 @@ void expect_same(const Account& a, const Account& b) {
   EXPECT_EQ(a.token.env, b.token.env);
   EXPECT_EQ(a.token_url, b.token_url);
   EXPECT_EQ(a.api_url, b.api_url);
+  EXPECT_EQ(a.kind, b.kind);
+  EXPECT_EQ(a.email, b.email);
+  EXPECT_EQ(a.expires, b.expires);
+  EXPECT_EQ(a.expires_at, b.expires_at);
 }
 
 TEST(ConfigWrite, UserFileRoundTripKeepsEveryField) {
@@ -46,6 +62,9 @@ TEST(ConfigWrite, UserFileRoundTripKeepsEveryField) {
   for (size_t i = 0; i < cfg.accounts.size(); ++i) expect_same(again.accounts[i], cfg.accounts[i]);
   EXPECT_EQ(again.ca_file, cfg.ca_file);
   EXPECT_EQ(again.connect_timeout_ms, 3000);
+  ASSERT_EQ(again.report_secrets.size(), 1u);
+  EXPECT_EQ(again.report_secrets[0].hook_url, "https://hooks.example.com/abc");
+  EXPECT_EQ(again.report_secrets[0].secret.env, "HOOK_SECRET");
 }
 
 TEST(ConfigWrite, UpsertKeepsTheFieldsTheFlagsDidNotSet) {
@@ -56,7 +75,7 @@ TEST(ConfigWrite, UpsertKeepsTheFieldsTheFlagsDidNotSet) {
   flags.secret.env = "ACME_SECRET";
   ASSERT_TRUE(upsert_account(cfg, flags));
   UserConfig again = parse_user_config(user_config_yaml(cfg), "config.yml");
-  ASSERT_EQ(again.accounts.size(), 2u);
+  ASSERT_EQ(again.accounts.size(), 4u);
   const Account& a = again.accounts[0];
   EXPECT_EQ(a.key, "new-key");
   EXPECT_EQ(a.secret.env, "ACME_SECRET");
@@ -77,7 +96,7 @@ TEST(ConfigWrite, UpsertOfWhatIsStoredChangesNothing) {
   EXPECT_FALSE(upsert_account(cfg, flags));
   flags.url = "https://bitbucket.example.com/other";
   EXPECT_TRUE(upsert_account(cfg, flags));
-  EXPECT_EQ(cfg.accounts.size(), 3u);
+  EXPECT_EQ(cfg.accounts.size(), 5u);
 }
 
 }  // namespace

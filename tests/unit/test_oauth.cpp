@@ -51,3 +51,19 @@ TEST(OAuth, FormEncoding) {
   EXPECT_EQ(form_encode({{"grant_type", "refresh_token"}, {"refresh_token", "a+b/c=d e&"}}),
             "grant_type=refresh_token&refresh_token=a%2Bb%2Fc%3Dd%20e%26");
 }
+
+// The answer Bitbucket gives since 2026-05-04: `scope`, and no refresh token for
+// client_credentials
+// (https://community.developer.atlassian.com/t/oauth-2-0-and-api-authentication-changes-for-bitbucket-cloud/99003).
+TEST(OAuth, Parses2026AnswerWithScopeAndNoRefreshToken) {
+  auto t = parse_token_response(
+      200, R"({"access_token": "AT-2", "scope": "pullrequest webhook repository:write", "token_type": "bearer",
+          "expires_in": 7200, "state": "client_credentials"})",
+      0);
+  ASSERT_TRUE(t.ok()) << t.error();
+  EXPECT_EQ(t->scopes, "pullrequest webhook repository:write");
+  EXPECT_EQ(t->refresh_token, "");
+  auto list = parse_token_response(200, R"({"access_token": "a", "scope": ["webhook", "pullrequest"]})", 0);
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->scopes, "webhook pullrequest");
+}
