@@ -280,6 +280,13 @@ std::optional<std::string> plan_account(const ParsedArgs& p, const IntegrationCo
 
 bool on_terminal() { return ::isatty(0) && ::isatty(2); }
 
+// A clone set up with --no-hook-url keeps that choice: running init again (for an
+// account, say) does not ask for the hook URL again.
+bool already_without_hook_url(const std::string& common_dir) {
+  auto s = load_clone_state(common_dir);
+  return s && *s && (*s)->integration.hook_url.empty();
+}
+
 bool confirm(const std::string& question) {
   const std::string a = ascii_lower(ask(question + " [y/N]"));
   return a == "y" || a == "yes";
@@ -374,7 +381,7 @@ InitPlan make_plan(const ParsedArgs& p) {
     if (auto problem = endpoint_url_problem(in.hook_url); !problem.empty())
       throw ConfigError("git bbsot init: hook_url " + problem,
                         {"use the https:// hook URL the platform shows for the integration"});
-  } else if (!p.vm.count("no-hook-url") && !ask_ok) {
+  } else if (!p.vm.count("no-hook-url") && !ask_ok && !already_without_hook_url(plan.common_dir)) {
     plan.missing.push_back(
         "the integration's hook URL: pass --hook-url URL (the platform's integration:get shows it), or "
         "--no-hook-url to set up without reports for now");

@@ -146,7 +146,7 @@ std::vector<RefChange> planned_changes(const std::vector<PushLine>& lines, const
 // Why a report made now would not go out yet, or "": shown once, in one line, at the push.
 std::string why_report_waits(const Destination& d, const CloneState* state) {
   if (!state) return "this clone has not been set up by `git bbsot init`, which approves where reports go; it waits until then";
-  if (d.hook_url.empty()) return "the integration has no hook_url; add it to .bbsot.yml (on the default branch), then: git bbsot approve";
+  if (d.hook_url.empty()) return "this clone has no hook URL for the integration yet; set it: git bbsot init --hook-url URL";
   if (auto problem = endpoint_url_problem(d.hook_url); !problem.empty()) return "hook_url " + problem;
   if (!is_approved(*state, d))
     return "reports go to " + d.hook_url + ", which is not approved on this machine; run: git bbsot approve";

@@ -381,7 +381,10 @@ Expected<PushRecord> Outbox::read(const std::string& id) const {
 OutboxListing Outbox::list() const {
   OutboxListing out;
   DIR* d = ::opendir(dir_.c_str());
-  if (!d) return out;
+  if (!d) {
+    if (errno != ENOENT) out.unreadable.push_back({dir_, std::string("cannot read the outbox: ") + std::strerror(errno)});
+    return out;
+  }
   std::vector<std::string> names;
   while (dirent* e = ::readdir(d)) {
     std::string n = e->d_name;

@@ -201,9 +201,15 @@ std::vector<PushRecord> prepare_parts(PushRecord r, std::vector<RefChange> chang
   return parts;
 }
 
+// Where a record's report goes: the destination fixed at push time. A push made while
+// the clone had no hook URL yet goes to the hook URL set (and approved) since for the same
+// Bitbucket repository; records of bbsot 0.1 carry no destination at all.
 Destination destination_of(const PushRecord& r, const std::optional<CloneState>& state) {
-  if (r.has_destination) return r.destination;
-  return state ? current_destination(*state) : Destination{};
+  if (!state) return r.has_destination ? r.destination : Destination{};
+  const Destination now = current_destination(*state);
+  if (!r.has_destination) return now;
+  if (r.destination.hook_url.empty() && now.same_bitbucket(r.destination)) return now;
+  return r.destination;
 }
 
 }  // namespace
@@ -341,7 +347,7 @@ std::string waits_for(const Destination& d, const std::optional<CloneState>& sta
   if (!is_approved(*state, d))
     return d.hook_url.empty() ? "no hook_url for " + d.repository
                               : d.hook_url + " is not approved on this machine; run: git bbsot approve";
-  if (d.hook_url.empty()) return "the integration has no hook_url; add one to .bbsot.yml, then: git bbsot approve";
+  if (d.hook_url.empty()) return "this clone has no hook URL for the integration yet; set it: git bbsot init --hook-url URL";
   if (auto problem = endpoint_url_problem(d.hook_url); !problem.empty()) return "hook_url " + problem;
   if (!user) return user_error;
   if (const ReportSecret* rs = report_secret_for(*user, d.hook_url)) {
