@@ -33,9 +33,11 @@ namespace {
 
 const char* kInitUsage =
     "git bbsot init [--type bitbucket|bitbucket_server] [--repository OWNER/REPO] [--url URL] [--project ID]\n"
-    "       [--key KEY --secret-command CMD] [--username NAME --token-command CMD] [--hook-url URL]\n"
+    "       [--hook-url URL | --no-hook-url] [--yes] [--source-remote NAME] [--mirror-remote NAME[=URL]]\n"
+    "       [--key KEY --secret-command CMD|--secret-env VAR] [--username NAME --token-command CMD|--token-env VAR]\n"
+    "       [--report-secret-command CMD|--report-secret-env VAR] [--move-report-secret]\n"
     "       [--fetch-branches BOOL] [--prune-branches BOOL] [--build-pull-requests BOOL]\n"
-    "       [--resync-pull-requests BOOL] [--mirror-remote NAME[=URL]] [--global] [--webhook]";
+    "       [--resync-pull-requests BOOL] [--default-branch NAME] [--global] [--webhook]";
 
 // The credential.helper values init writes.
 const char* kHelperValues = "^(bbsot|/.*/git-credential-bbsot)$";

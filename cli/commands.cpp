@@ -25,7 +25,7 @@ const std::vector<Command>& commands() {
       {"demo", "run a sandbox walk-through: no account, no network", cmd_demo},
       {"token", "show the account and token bbsot uses for a URL", cmd_token},
       {"hook", "run a bbsot hook from another hook manager", cmd_hook},
-      {"report", "list, deliver or drop push reports for the integration", cmd_report},
+      {"report", "list, deliver, retry or drop push reports for the integration", cmd_report},
       {"help", "show help for a command", cmd_help},
   };
   return table;

@@ -87,9 +87,9 @@ _git_bbsot() {
     "") words="$cmds --help --version" ;;
     init) words="--type --repository --url --project --key --secret-command --secret-env --username
                  --token-command --token-env --token-url --fetch-branches --prune-branches
-                 --build-pull-requests --resync-pull-requests --hook-url --default-branch
-                 --mirror-remote --source-remote --report-secret-command --report-secret-env --global
-                 --webhook --help" ;;
+                 --build-pull-requests --resync-pull-requests --hook-url --no-hook-url --default-branch
+                 --mirror-remote --source-remote --report-secret-command --report-secret-env
+                 --move-report-secret --yes --global --webhook --help" ;;
     status) words="--no-fetch --json --help" ;;
     doctor) words="--json --help" ;;
     sync)
