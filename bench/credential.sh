@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Warm-cache `git credential fill` answered by bbsot, against git's own credential-store,
-# whole process (DESIGN.md "Start-up budget"); goal: bbsot/store <= 1.25. Also the
+# whole process (docs/DESIGN.md "Start-up budget"); goal: bbsot/store <= 1.25. Also the
 # helper's peak RSS on a cache hit (goal <= 10 MB) and reference points that show where
 # start-up goes (empty C program, empty C helper, empty C++ programs linked to libstdc++
 # and yaml-cpp).

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Cost of bbsot's reference-transaction hook on `git commit` when nothing is pending (not
-# armed), against no hook, an empty compiled program and a `#!/bin/sh` hook (DESIGN.md
+# armed), against no hook, an empty compiled program and a `#!/bin/sh` hook (docs/DESIGN.md
 # "Start-up budget"); goal: extra(bbsot) / extra(empty program) <= 1.1.
 # Each variant has its own repository with its hook fixed, and the commits are
 # interleaved one by one across the variants (a, b, c, d, b, c, d, a, ...).

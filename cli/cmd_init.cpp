@@ -1,4 +1,4 @@
-// git bbsot init / uninstall: set a repository up (DESIGN.md "git-bbsot"), flags named as
+// git bbsot init / uninstall: set a repository up (docs/DESIGN.md "git-bbsot"), flags named as
 // the platform CLI's integration:add names them. Idempotent: a second run changes nothing.
 #include <unistd.h>
 
@@ -170,7 +170,7 @@ std::vector<SourceCandidate> source_candidates(const RepoConfig& cfg, const std:
 }
 
 // Fills the source remote and, only where the user and .bbsot.yml left them absent,
-// type/repository/url (DESIGN: "auto-detected from URLs when absent").
+// type/repository/url (docs/DESIGN.md "Configuration": auto-detected from URLs when absent).
 void detect_source(RepoConfig& cfg, const std::vector<NamedRemote>& remotes, bool type_given) {
   auto found = source_candidates(cfg, remotes, type_given);
   if (found.size() > 1) {
@@ -295,7 +295,7 @@ bool confirm(const std::string& question) {
 }
 
 // Everything init will do, worked out and validated before the first write: a failing
-// init changes nothing (DESIGN "init is all or nothing").
+// init changes nothing (docs/DESIGN.md "init is all or nothing").
 struct InitPlan {
   std::string work, git_dir, common_dir, cfg_path;
   RepoConfig cfg;

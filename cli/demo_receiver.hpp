@@ -1,6 +1,6 @@
 // A minimal webhook endpoint on 127.0.0.1 for `git bbsot demo`: accepts POSTs, checks
 // X-Hub-Signature against the demo's secret and keeps what arrived. Plain HTTP is allowed
-// for loopback only (DESIGN.md); this is not a general HTTP server.
+// for loopback only (docs/DESIGN.md "Hooks and push reports"); this is not a general HTTP server.
 #pragma once
 #include <atomic>
 #include <map>

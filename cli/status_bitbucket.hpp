@@ -22,7 +22,7 @@ nlohmann::json bitbucket_status(const CloneState& state, const std::vector<Branc
 // The human form of bitbucket_status's answer, after the branch and report lines.
 void print_bitbucket_status(const nlohmann::json& j);
 
-// What the integration does with an open pull request under the options (DESIGN.md
+// What the integration does with an open pull request under the options (docs/DESIGN.md
 // "The integration model"): one line.
 std::string pull_request_plan(const IntegrationConfig& in, const std::string& target_branch);
 

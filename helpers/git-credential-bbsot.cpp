@@ -1,4 +1,4 @@
-// git-credential-bbsot: git's credential helper for Bitbucket (DESIGN.md "Credential
+// git-credential-bbsot: git's credential helper for Bitbucket (docs/DESIGN.md "Credential
 // helper"). This program runs before every HTTPS fetch and push, so it links no network
 // or crypto library: a cached OAuth token and the tokens the user holds (Server HTTP
 // access tokens, Cloud API and access tokens) are answered here; an OAuth token that

@@ -1,4 +1,4 @@
-// The values of a push report only Bitbucket knows (DESIGN.md "Hooks and push reports":
+// The values of a push report only Bitbucket knows (docs/DESIGN.md "Hooks and push reports":
 // repository and actor uuids or numeric ids), fetched from Bitbucket's REST API with the
 // account's own token, cached per account and repository, and left out on any failure.
 //   Cloud:  GET /2.0/repositories/{workspace}/{repo_slug}, GET /2.0/user

@@ -79,8 +79,6 @@ R resolve_bitbucket_target(const CloneState& state, const UserConfig& user) {
   if (!url_within(t.credential_scope, t.api_base))
     return R::failure("the REST API " + t.api_base + " is not inside " + t.credential_scope + ", where account " +
                       a.url + " in " + user.path + " may send its token");
-  // TODO(issue 11): consult the clone-local record of approved destinations (lib/guard)
-  // here and refuse an API base the user has not approved on this machine.
   return t;
 }
 

@@ -1,6 +1,6 @@
 // Where Bitbucket's REST API is for this repository, and with which account: the one
 // place every REST call site asks (webhook, doctor, status, wait; the push-report ids
-// will follow). Keep it the single entry point: the trust boundary (DESIGN.md "Trust
+// will follow). Keep it the single entry point: the trust boundary (docs/DESIGN.md "Trust
 // boundary", issue 11) is enforced here. The committed .bbsot.yml names the repository
 // and the Bitbucket URL, but only the user's own file decides where a token may go:
 // the API base must lie inside the account's credential scope, and the clone-local

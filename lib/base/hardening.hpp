@@ -1,4 +1,4 @@
-// Process and file hardening for programs that hold secrets (DESIGN "Trust boundary"):
+// Process and file hardening for programs that hold secrets (docs/DESIGN.md "Trust boundary", docs/TRUST.md):
 // no core dumps (a crash while a consumer secret or token is in memory must not leave it
 // in a `core` file in the work tree, where `git add -A` would commit it), and private
 // files and directories that are really the user's own.

@@ -1,4 +1,4 @@
-// Which configured account answers a credential request (DESIGN.md "Credential helper"):
+// Which configured account answers a credential request (docs/DESIGN.md "Credential helper"):
 // https only, host exact and case-insensitive (a lookalike or a subdomain never matches),
 // path by whole segments, the most specific account wins. Without a path (git sends one
 // only with credential.useHttpPath) an answer needs exactly one account on the host.

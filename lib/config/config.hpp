@@ -1,4 +1,4 @@
-// The two configuration files (DESIGN.md "Configuration"): the user's accounts file and
+// The two configuration files (docs/DESIGN.md "Configuration"): the user's accounts file and
 // the repository's committed .bbsot.yml. Loading validates everything up front and
 // throws ConfigError with file:line:column, the key, what was expected and a fix.
 #pragma once

@@ -1,4 +1,4 @@
-// Git remote URLs and remote roles (DESIGN.md "Hooks and push reports"). The hooks must
+// Git remote URLs and remote roles (docs/DESIGN.md "Hooks and push reports"). The hooks must
 // tell the Bitbucket repository (source) from the platform's git remote (mirror) by the
 // URL git hands them, in whatever form the user wrote it, without being fooled by
 // lookalike hosts. Parsing is pure string work: no DNS, no git, no exceptions.

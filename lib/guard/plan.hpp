@@ -1,5 +1,5 @@
 // What the integration will do with a pushed ref, in one line for the user, under the
-// integration's options (DESIGN "The integration model"). The pre-push hook prints it
+// integration's options (docs/DESIGN.md "The integration model"). The pre-push hook prints it
 // before the push goes out, from what it knows then: the hook's input and whether the
 // remote's old tip is in this repository (commits are listed after the push, by the
 // deliverer, where they cost the user nothing).

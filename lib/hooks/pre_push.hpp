@@ -1,4 +1,4 @@
-// The pre-push hook's logic (DESIGN.md "Hooks and push reports"), shared by the hook
+// The pre-push hook's logic (docs/DESIGN.md "Hooks and push reports"), shared by the hook
 // program and `git bbsot hook pre-push` (for hook managers).
 #pragma once
 #include <string>

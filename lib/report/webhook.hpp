@@ -1,4 +1,4 @@
-// The push report's HTTP request (DESIGN.md "Hooks and push reports"): the body and the
+// The push report's HTTP request (docs/DESIGN.md "Hooks and push reports"): the body and the
 // headers Bitbucket itself sends to a webhook for a push, built from bbsot's outbox record,
 // so a receiver written for Bitbucket accepts it unchanged.
 //   Cloud:  `repo:push`, Atlassian's "Event payloads" page.

@@ -1,4 +1,4 @@
-// End-to-end tests of the ids only Bitbucket knows in push reports (DESIGN.md "Hooks and
+// End-to-end tests of the ids only Bitbucket knows in push reports (docs/DESIGN.md "Hooks and
 // push reports"): a push through the installed hooks, delivered to the receiver double,
 // with the account's API served by tests/support/api_server.py (TLS, accepts only tokens
 // the OAuth double issued). The API's answers land in the report; an API that is down,

@@ -1,4 +1,4 @@
-// End-to-end tests of `git bbsot` (DESIGN.md "git-bbsot"): the staged git-bbsot run by real
+// End-to-end tests of `git bbsot` (docs/DESIGN.md "git-bbsot"): the staged git-bbsot run by real
 // git in throwaway repositories. Remotes are bare repositories on disk standing in for
 // Bitbucket (`origin`) and the platform's mirror (`platform`); where a command talks to
 // the integration, the receiver double on 127.0.0.1 stands in for hook_url.

@@ -1,4 +1,4 @@
-// End-to-end tests of the hooks and push reports (DESIGN.md "Hooks and push reports"):
+// End-to-end tests of the hooks and push reports (docs/DESIGN.md "Hooks and push reports"):
 // real git in throwaway repositories, two bare remotes standing in for Bitbucket
 // (`origin`) and the platform's mirror (`platform`), and the receiver double on
 // 127.0.0.1 standing in for the integration's hook_url. The hooks are installed by

@@ -1,5 +1,5 @@
 // `git bbsot status` says per branch what the integration will do; that plan must follow
-// the configured options (DESIGN.md "The integration model") and never be invented when
+// the configured options (docs/DESIGN.md "The integration model") and never be invented when
 // there is no mirror to compare with. Remotes are bare repositories on disk: `origin`
 // stands in for Bitbucket, `platform` for the platform's mirror.
 #include <map>
