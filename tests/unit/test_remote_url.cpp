@@ -52,7 +52,7 @@ const ParseCase kParseCases[] = {
   {"https://bitbucket.org@evil.com/acme/widget.git", true, "https", "bitbucket.org", "evil.com", 0, "acme/widget", ""},
   {"https://bitbucket.org:pw@evil.com/acme/widget.git", true, "https", "bitbucket.org", "evil.com", 0, "acme/widget", ""},
   {"git@bitbucket.org@evil.com:acme/widget.git", true, "ssh", "git@bitbucket.org", "evil.com", 0, "acme/widget", "acme/widget"},
-  {"https://bitbucket.org%2eevil.com/acme/widget.git", false, "", "", "", 0, "", ""},
+  {"https://bitbucket.org%2eevil.com/acme/widget.git", true, "https", "", "bitbucket.org.evil.com", 0, "acme/widget", ""},  // curl decodes the host
   {"https://bitbucket.org\\@evil.com/acme/widget.git", false, "", "", "", 0, "", ""},
   // Bitbucket Server / Data Center
   {"https://git.example.com/scm/PROJ/repo.git", true, "https", "", "git.example.com", 0, "scm/PROJ/repo", "proj/repo"},
