@@ -167,6 +167,8 @@ void split_userinfo(std::string_view authority, std::string_view& user, std::str
   hostport = authority.substr(at + 1);
 }
 
+bool is_http_scheme(std::string_view scheme) { return scheme == "http" || scheme == "https"; }
+
 // "host", "host:port", "[v6]", "[v6]:port" into u.host / u.port.
 bool parse_hostport(std::string_view hp, RemoteUrl& u) {
   std::string_view host, port;
@@ -178,6 +180,9 @@ bool parse_hostport(std::string_view hp, RemoteUrl& u) {
     if (!rest.empty() && rest.front() != ':') return false;
     if (!rest.empty()) port = rest.substr(1);
     auto h = normalise_ipv6(host);
+    // git takes the brackets off any ssh host, not only an IPv6 address (connect.c
+    // host_end): ssh://[git.example]/x connects to git.example. curl refuses that form.
+    if (!h && !is_http_scheme(u.scheme)) h = normalise_name_host(host);
     if (!h) return false;
     u.host = *h;
   } else {
@@ -219,6 +224,16 @@ RemoteUrl parse_url_form(std::string_view url, const std::string& raw_scheme, bo
   std::string_view rest = url.substr(raw_scheme.size() + 3);
   bool http = u.scheme == "http" || u.scheme == "https";
   if (http) rest = rest.substr(0, rest.find_first_of("?#"));  // never part of the repo path
+  // git url-decodes every other URL-form remote whole, host included, before it splits it
+  // (connect.c: url_decode): ssh://%67it.example/x connects to git.example. So the split
+  // is made on the decoded text, as git makes it; http(s) goes to curl undecoded.
+  std::string decoded;
+  if (!http) {
+    auto d = percent_decode(rest);
+    if (!d) return u;
+    decoded = std::move(*d);
+    rest = decoded;
+  }
   size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
   std::string_view path = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
@@ -227,15 +242,18 @@ RemoteUrl parse_url_form(std::string_view url, const std::string& raw_scheme, bo
   if (authority.find('\\') != std::string_view::npos) return u;
   std::string_view user, hostport;
   split_userinfo(authority, user, hostport);
-  auto duser = percent_decode(user);
+  auto duser = http ? percent_decode(user) : std::optional<std::string>(user);
   if (!duser) return u;
   u.user = *duser;
-  if (u.scheme == "file" && hostport.empty()) {
+  // curl decodes a percent-encoded host name too (https://%6cocalhost/ reaches localhost).
+  auto dhost = http ? percent_decode(hostport) : std::optional<std::string>(hostport);
+  if (!dhost) return u;
+  if (u.scheme == "file" && dhost->empty()) {
     // file:///path: no host
-  } else if (!parse_hostport(hostport, u)) {
+  } else if (!parse_hostport(*dhost, u)) {
     return u;
   }
-  auto p = normalise_path(path, true, http);
+  auto p = normalise_path(path, http, http);
   if (!p || (p->empty() && !allow_empty_path)) return u;
   u.path = *p;
   u.valid = true;
@@ -268,6 +286,7 @@ RemoteUrl parse_scp_form(std::string_view url) {
       if (url[bracket - 1] != '@') return u;
       user = url.substr(0, bracket - 1);
       auto v6 = normalise_ipv6(inside);
+      if (!v6) v6 = normalise_name_host(inside);  // git strips the brackets of any host
       if (!v6) return u;
       u.host = *v6;
     }

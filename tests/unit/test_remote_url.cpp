@@ -52,7 +52,7 @@ const ParseCase kParseCases[] = {
   {"https://bitbucket.org@evil.com/acme/widget.git", true, "https", "bitbucket.org", "evil.com", 0, "acme/widget", ""},
   {"https://bitbucket.org:pw@evil.com/acme/widget.git", true, "https", "bitbucket.org", "evil.com", 0, "acme/widget", ""},
   {"git@bitbucket.org@evil.com:acme/widget.git", true, "ssh", "git@bitbucket.org", "evil.com", 0, "acme/widget", "acme/widget"},
-  {"https://bitbucket.org%2eevil.com/acme/widget.git", false, "", "", "", 0, "", ""},
+  {"https://bitbucket.org%2eevil.com/acme/widget.git", true, "https", "", "bitbucket.org.evil.com", 0, "acme/widget", ""},  // curl decodes the host
   {"https://bitbucket.org\\@evil.com/acme/widget.git", false, "", "", "", 0, "", ""},
   // Bitbucket Server / Data Center
   {"https://git.example.com/scm/PROJ/repo.git", true, "https", "", "git.example.com", 0, "scm/PROJ/repo", "proj/repo"},
@@ -351,6 +351,34 @@ TEST(RemoteUrlClassify, SourceNameWithAMirrorUrlIsTheMirror) {
   // Unrecognisable URLs (local paths, other hosts) leave the names in charge.
   EXPECT_EQ(classify_remote("origin", "/srv/git/widget.git", c), RemoteRole::Source);
   EXPECT_EQ(classify_remote("platform", "https://deploy.example.net/widget.git", c), RemoteRole::Mirror);
+}
+
+// git percent-decodes a URL-form remote (host included) before it connects, curl decodes
+// an http(s) host, and git takes the brackets off any ssh host, not only an IPv6 one
+// (connect.c host_end): each of these pushes to the platform's git host (checked with a
+// GIT_SSH_COMMAND that logs its arguments), so each must be the mirror, whatever its name.
+TEST(RemoteUrlClassify, MirrorHostsSpelledAsGitAndCurlReadThem) {
+  RepoConfig c = cloud_config();
+  for (const char* url : {
+           "ssh://[git.eu-5.platform.sh]/abcdefg123.git",
+           "ssh://abcdefg123@[git.eu-5.platform.sh]:22/abcdefg123.git",
+           "abcdefg123@[git.eu-5.platform.sh]:abcdefg123.git",
+           "ssh://abcdefg123@git.eu-5.platform%2Esh/abcdefg123.git",
+           "ssh://%67it.eu-5.platform.sh/abcdefg123.git",
+           "git+ssh://abcdefg123@GIT.EU-5.PLATFORM%2esh./abcdefg123.git",
+           // git decodes first and splits after: an encoded '@', '/' or ':' splits too
+           "ssh://x%40git.eu-5.platform.sh/abcdefg123.git",
+           "ssh://git.eu-5.platform.sh%2Fabcdefg123.git",
+           "ssh://git.eu-5.platform.sh%3A22/abcdefg123.git",
+       }) {
+    SCOPED_TRACE(url);
+    EXPECT_STREQ(to_string(classify_remote("deploy", url, c)), "mirror");
+  }
+  RepoConfig custom = config_for("custom-mirror");
+  EXPECT_STREQ(to_string(classify_remote("paas", "https://mirror%2Einternal/p.git", custom)), "mirror");
+  // Decoding never makes a lookalike the real host.
+  EXPECT_STREQ(to_string(classify_remote("origin", "https://bitbucket.org%2eevil.com/acme/widget.git", c)), "other");
+  EXPECT_STREQ(to_string(classify_remote("origin", "ssh://git.eu-5.platform.sh%2eevil.com/x.git", c)), "other");
 }
 
 }  // namespace
