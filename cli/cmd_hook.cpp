@@ -59,10 +59,10 @@ int cmd_hook(const Args& args) {
       std::cerr << "hint: git bbsot init now wires bbsot into pre-commit itself (.git/hooks/pre-push.legacy, run on "
                    "every push); run it, then drop the bbsot entry from .pre-commit-config.yaml\n";
       auto [a, line] = from_pre_commit();
-      return run_pre_push("", a, line);
+      return run_pre_push("", a, line, std::cerr);
     }
     if (rest.size() != 2) throw ConfigError("git bbsot hook pre-push: expects the remote name and URL git passes");
-    return run_pre_push("", rest, read_all_stdin());
+    return run_pre_push("", rest, read_all_stdin(), std::cerr);
   }
   if (name == "reference-transaction") return reference_transaction(rest);
   throw ConfigError("git bbsot hook: bbsot has no '" + name + "' hook",

@@ -115,13 +115,5 @@ int main(int argc, char** argv) {
   }
   // gitcredentials(7): a helper ignores operations it does not know.
   if (op != "get" && op != "store" && op != "erase") return kExitOk;
-  try {
-    return run(op);
-  } catch (const Error& e) {
-    print_error(e.what(), e.hints());
-    return e.exit_code();
-  } catch (const std::exception& e) {
-    print_error(std::string("bbsot: ") + e.what());
-    return kExitFailed;
-  }
+  return run_main([&] { return run(op); });
 }

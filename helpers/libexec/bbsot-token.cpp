@@ -38,13 +38,5 @@ int main(int argc, char** argv) {
     std::cerr << "usage: bbsot-token fill ACCOUNT_URL   (run by git-credential-bbsot)\n";
     return kExitUsage;
   }
-  try {
-    return fill(argv[2]);
-  } catch (const Error& e) {
-    print_error(e.what(), e.hints());
-    return e.exit_code();
-  } catch (const std::exception& e) {
-    print_error(std::string("bbsot: ") + e.what());
-    return kExitFailed;
-  }
+  return run_main([&] { return fill(argv[2]); });
 }

@@ -98,18 +98,6 @@ bool has_param(const std::string& url, const std::string& name) {
 
 }  // namespace
 
-std::string printable_text(const std::string& s, size_t max) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (out.size() >= max) {
-      out += "...";
-      break;
-    }
-    out.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?');
-  }
-  return out;
-}
-
 
 std::string permission_words(const Account& a, const ApiNeed& need, const std::vector<std::string>& required) {
   switch (a.kind) {

@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/target.hpp"
+#include "base/error.hpp"
 #include "config/config.hpp"
 
 namespace bbsot {
@@ -43,7 +44,7 @@ struct ApiError {
 };
 
 template <class T>
-class ApiResult {
+class [[nodiscard]] ApiResult {
  public:
   ApiResult(T value) : v_(std::move(value)) {}
   ApiResult(ApiError e) : v_(std::move(e)) {}
@@ -127,7 +128,5 @@ class RestClient {
 std::string permission_words(const Account& a, const ApiNeed& need, const std::vector<std::string>& required = {});
 std::string grant_hint(const Account& a, const std::string& user_config_path);
 
-// Server text for a terminal line: printable ASCII, at most `max` characters.
-std::string printable_text(const std::string& s, size_t max = 200);
 
 }  // namespace bbsot

@@ -69,4 +69,20 @@ inline Status ok_status() { return Status(Unit{}); }
 void print_error(const std::string& what, const std::vector<std::string>& hints = {});
 void print_warning(const std::string& what);
 
+// A program's body, ended as every bbsot program ends on an exception: an Error prints
+// its `error:` and `hint:` lines and gives its exit code, anything else one `error: bbsot:`
+// line and exit code 1; never a stack trace.
+template <class Body>
+int run_main(Body&& body) {
+  try {
+    return body();
+  } catch (const Error& e) {
+    print_error(e.what(), e.hints());
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    print_error(std::string("bbsot: ") + e.what());
+    return kExitFailed;
+  }
+}
+
 }  // namespace bbsot

@@ -41,6 +41,18 @@ std::string percent_encode(std::string_view s, std::string_view keep) {
   return out;
 }
 
+std::string printable_text(std::string_view s, size_t max) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (out.size() >= max) {
+      out += "...";
+      break;
+    }
+    out.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?');
+  }
+  return out;
+}
+
 uint64_t fnv1a_64(std::string_view s) {
   uint64_t h = 1469598103934665603ULL;
   for (unsigned char c : s) {

@@ -20,6 +20,10 @@ std::string strip_trailing_slashes(std::string s);
 // (e.g. "/" for a path whose slashes are meant).
 std::string percent_encode(std::string_view s, std::string_view keep = "");
 
+// Server-provided text for one terminal line: printable ASCII (anything else becomes '?'),
+// at most `max` characters and then "...".
+std::string printable_text(std::string_view s, size_t max = 200);
+
 // FNV-1a, 64 bits: stable file names from keys without loading a crypto library.
 uint64_t fnv1a_64(std::string_view s);
 

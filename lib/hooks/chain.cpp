@@ -1,25 +1,22 @@
 #include "hooks/chain.hpp"
 
+#include <fcntl.h>
+#include <spawn.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "base/error.hpp"
 #include "base/files.hpp"
 
-namespace bbsot {
+extern char** environ;
 
-std::string hooks_dir_from_argv0(const char* argv0) {
-  std::string p = argv0 ? argv0 : "";
-  return p.find('/') == std::string::npos ? "." : dirname_of(p);
-}
+namespace bbsot {
 
 std::string read_all_stdin(size_t max_bytes) {
   // Read straight into the string, growing it geometrically: no intermediate copies.
@@ -46,31 +43,35 @@ bool exists_or_dangling(const std::string& path) {
 }
 
 // Runs `path` with `args`, feeding it `stdin_data`; `done_env`: set kPrePushDoneEnv for it.
-int run_hook_file(const std::string& path, const std::vector<std::string>& args, const std::string& stdin_data,
-                  bool done_env) {
+// Its stdout and stderr are the caller's. A failure when it cannot be started (posix_spawn
+// reports a failed exec too), else its exit code.
+Expected<int> run_hook_file(const std::string& path, const std::vector<std::string>& args,
+                            const std::string& stdin_data, bool done_env) {
+  const auto cannot = [&](int err) { return Expected<int>::failure("cannot run " + path + ": " + std::strerror(err)); };
   int fds[2];
-  if (::pipe(fds) != 0) {
-    print_error("bbsot: cannot run " + path + ": " + std::strerror(errno));
-    return kExitFailed;
-  }
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    print_error("bbsot: cannot run " + path + ": " + std::strerror(errno));
-    return kExitFailed;
-  }
-  if (pid == 0) {
-    ::dup2(fds[0], 0);
-    ::close(fds[0]);
-    ::close(fds[1]);
-    if (done_env) ::setenv(kPrePushDoneEnv, "1", 1);
-    std::vector<char*> argv{const_cast<char*>(path.c_str())};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(path.c_str(), argv.data());
-    std::fprintf(stderr, "error: bbsot: cannot run %s: %s\n", path.c_str(), std::strerror(errno));
-    ::_exit(126);
-  }
+  if (::pipe2(fds, O_CLOEXEC) != 0) return cannot(errno);
+  std::vector<char*> argv{const_cast<char*>(path.c_str())};
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e; ++e)
+    if (!done_env || !std::string_view(*e).starts_with(std::string(kPrePushDoneEnv) + "="))
+      env_strings.emplace_back(*e);
+  if (done_env) env_strings.push_back(std::string(kPrePushDoneEnv) + "=1");
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, fds[0], 0);  // dup2 clears close-on-exec on fd 0
+  pid_t pid = 0;
+  const int rc = ::posix_spawn(&pid, path.c_str(), &fa, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
   ::close(fds[0]);
+  if (rc != 0) {
+    ::close(fds[1]);
+    return cannot(rc);
+  }
   // A hook that ignores its stdin closes the pipe early; that is not an error.
   auto old = std::signal(SIGPIPE, SIG_IGN);
   size_t off = 0;
@@ -91,14 +92,6 @@ int run_hook_file(const std::string& path, const std::vector<std::string>& args,
 
 }  // namespace
 
-int run_chained_hook(const std::string& hooks_dir, const std::string& name, const std::vector<std::string>& args,
-                     const std::string& stdin_data) {
-  if (hooks_dir.empty()) return 0;
-  const std::string path = join_path(hooks_dir, name + kChainedSuffix);
-  if (::access(path.c_str(), X_OK) != 0) return 0;
-  return run_hook_file(path, args, stdin_data, false);
-}
-
 std::string chained_pre_push(const std::string& started_as) {
   if (started_as.find('/') == std::string::npos) return "";
   std::string own = started_as + kChainedSuffix;
@@ -108,8 +101,8 @@ std::string chained_pre_push(const std::string& started_as) {
   return exists_or_dangling(beside) ? beside : "";
 }
 
-int run_chained_pre_push(const std::string& started_as, const std::vector<std::string>& args,
-                         const std::string& stdin_data) {
+Expected<int> run_chained_pre_push(const std::string& started_as, const std::vector<std::string>& args,
+                                   const std::string& stdin_data) {
   const std::string path = chained_pre_push(started_as);
   // As git does with a hook it cannot execute: nothing runs (a dangling link included).
   if (path.empty() || ::access(path.c_str(), X_OK) != 0) return 0;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "base/error.hpp"
+
 namespace bbsot {
 
 constexpr const char* kChainedSuffix = ".bbsot-chained";
@@ -15,14 +17,6 @@ constexpr const char* kChainedSuffix = ".bbsot-chained";
 // manager's configuration, then does nothing, or the push would be recorded twice.
 constexpr const char* kPrePushDoneEnv = "BBSOT_PRE_PUSH_DONE";
 
-// The hooks directory a hook was started from: git runs hooks by their path there.
-std::string hooks_dir_from_argv0(const char* argv0);
-
-// Runs <hooks_dir>/<name>.bbsot-chained if there is one (stdout and stderr are the
-// caller's) and returns its exit code; 0 when there is none.
-int run_chained_hook(const std::string& hooks_dir, const std::string& name, const std::vector<std::string>& args,
-                     const std::string& stdin_data);
-
 // The hook bbsot's pre-push chains when it was started as `started_as` (its argv[0]):
 // <started_as>.bbsot-chained, named after the name it runs under (pre-commit runs it as
 // pre-push.legacy: pre-push.legacy.bbsot-chained). Started under another name than
@@ -31,10 +25,11 @@ int run_chained_hook(const std::string& hooks_dir, const std::string& name, cons
 // (nor when `started_as` has no directory: a hook manager runs bbsot and chains by itself).
 std::string chained_pre_push(const std::string& started_as);
 
-// Runs chained_pre_push(started_as) with the push's arguments and stdin, and
-// kPrePushDoneEnv set; its exit code, 0 when there is none.
-int run_chained_pre_push(const std::string& started_as, const std::vector<std::string>& args,
-                         const std::string& stdin_data);
+// Runs chained_pre_push(started_as) with the push's arguments and stdin (its stdout and
+// stderr are the caller's), and kPrePushDoneEnv set; its exit code, 0 when there is none,
+// a failure when it is there but cannot be started.
+[[nodiscard]] Expected<int> run_chained_pre_push(const std::string& started_as, const std::vector<std::string>& args,
+                                                 const std::string& stdin_data);
 
 // Reads all of stdin (hooks get small inputs, but a push of 100,000 refs is ~16 MB).
 std::string read_all_stdin(size_t max_bytes = 256u << 20);

@@ -19,7 +19,7 @@
 #include "git/remote_url.hpp"
 #include "git/remotes.hpp"
 #include "guard/clone_state.hpp"
-#include "guard/plan.hpp"
+#include "outbox/plan.hpp"
 #include "guard/team_file.hpp"
 #include "hooks/chain.hpp"
 #include "outbox/outbox.hpp"
@@ -35,7 +35,9 @@ bool env_flag(const char* name) {
   return v && *v != "0" && *v != "false";
 }
 
-void say(const std::string& line) { std::cerr << "bbsot: " << line << "\n"; }
+// The hook's messages go to the stream the program gives (its stderr), in git's voice.
+void say(std::ostream& out, const std::string& line) { out << "bbsot: " << line << "\n"; }
+void warn(std::ostream& out, const std::string& line) { out << "warning: bbsot: " << line << "\n"; }
 
 std::vector<std::string> pushed_branches(const std::vector<PushLine>& lines) {
   std::vector<std::string> out;
@@ -54,32 +56,32 @@ std::string source_for_refusal(const GitDirs& dirs, const RepoConfig& cfg, const
   return s == refused ? "" : s;
 }
 
-int refuse_mirror(const std::string& remote, const RepoConfig& cfg, const std::string& source,
+int refuse_mirror(std::ostream& out, const std::string& remote, const RepoConfig& cfg, const std::string& source,
                   const std::vector<PushLine>& lines, const std::string& why_extra) {
   const auto& in = cfg.integration;
   std::string branches;
   for (const auto& b : pushed_branches(lines)) branches += " " + b;
   if (branches.empty()) branches = " <branch>";
   const std::string target = source.empty() ? in.url + "/" + in.repository : source;
-  std::cerr << "bbsot: refusing to push to '" << remote << "': it is the platform's mirror of Bitbucket ("
+  out << "bbsot: refusing to push to '" << remote << "': it is the platform's mirror of Bitbucket ("
             << in.repository << ").\n"
             << "bbsot: The integration overwrites the mirror from Bitbucket at the next sync, so this push would be lost";
-  if (in.prune_branches) std::cerr << ",\nbbsot: and a branch that exists only on the mirror is pruned shortly after";
-  std::cerr << ".\nbbsot: Push to Bitbucket instead; the integration then updates the mirror and the environment:\n"
+  if (in.prune_branches) out << ",\nbbsot: and a branch that exists only on the mirror is pruned shortly after";
+  out << ".\nbbsot: Push to Bitbucket instead; the integration then updates the mirror and the environment:\n"
             << "bbsot:     git push " << target << branches << "\n"
             << "bbsot: (to push to the mirror anyway: BBSOT_ALLOW_MIRROR_PUSH=1 git push " << remote << " ...)\n";
-  if (!why_extra.empty()) say(why_extra);
+  if (!why_extra.empty()) say(out, why_extra);
   return kExitFailed;
 }
 
-void print_plan(const std::vector<RefChange>& changes, const IntegrationConfig& in) {
+void print_plan(std::ostream& out, const std::vector<RefChange>& changes, const IntegrationConfig& in) {
   size_t shown = 0;
   for (const auto& c : changes) {
     if (shown++ == kMaxLinesShown) {
-      say("... and " + std::to_string(changes.size() - kMaxLinesShown) + " more refs");
+      say(out, "... and " + std::to_string(changes.size() - kMaxLinesShown) + " more refs");
       break;
     }
-    say(describe_change(c, in));
+    say(out, describe_change(c, in));
   }
 }
 
@@ -186,22 +188,22 @@ Status record_push(const GitDirs& dirs, const Destination& dest, const std::stri
 
 // Records a push to the source and starts the watcher, which waits for the push to end,
 // finds out what landed, and delivers. Detached: the push does not wait.
-void record_and_watch(const GitDirs& dirs, const Destination& dest, bool report_enabled, const std::string& remote,
+void record_and_watch(std::ostream& out, const GitDirs& dirs, const Destination& dest, bool report_enabled, const std::string& remote,
                       const std::string& url, std::vector<RefChange> changes, const std::string& wait_reason) {
   if (!report_enabled) {
-    say("reports are off (report: enabled: false in .bbsot.yml); this push is not reported");
+    say(out, "reports are off (report: enabled: false in .bbsot.yml); this push is not reported");
     return;
   }
   std::string id;
   auto s = record_push(dirs, dest, remote, url, std::move(changes), &id);
   if (!s) {
-    print_warning("bbsot: could not record this push for the integration: " + s.error());
+    warn(out, "could not record this push for the integration: " + s.error());
     return;
   }
-  if (!wait_reason.empty()) say("the report waits: " + wait_reason);
+  if (!wait_reason.empty()) say(out, "the report waits: " + wait_reason);
   auto w = spawn_detached({join_path(libexec_dir(), "bbsot-deliver"), "watch", dirs.git_dir, id});
   if (!w)
-    print_warning("bbsot: this push is recorded (report " + id + "), but the deliverer did not start (" + w.error() +
+    warn(out, "this push is recorded (report " + id + "), but the deliverer did not start (" + w.error() +
                   "); send it later with: git bbsot report flush");
 }
 
@@ -210,7 +212,7 @@ void record_and_watch(const GitDirs& dirs, const Destination& dest, bool report_
 // mirror it names), never loosen, and its destination is not approved, so the report
 // waits for `git bbsot init`. Without the file the project has nothing to do with bbsot:
 // nothing is refused.
-int check_unrecorded(const GitDirs& dirs, const std::string& remote, const std::string& url,
+int check_unrecorded(std::ostream& out, const GitDirs& dirs, const std::string& remote, const std::string& url,
                      const std::vector<PushLine>& lines) {
   if (dirs.work_tree.empty()) return -1;
   const std::string path = join_path(dirs.work_tree, kRepoConfigName);
@@ -219,7 +221,7 @@ int check_unrecorded(const GitDirs& dirs, const std::string& remote, const std::
   try {
     cfg = load_repo_config(path);
   } catch (const ConfigError& e) {
-    print_warning(std::string("bbsot: ") + e.what() +
+    warn(out, std::string(e.what()) +
                   "; this clone was never set up with `git bbsot init`, so this push is not checked");
     return -1;
   }
@@ -229,16 +231,16 @@ int check_unrecorded(const GitDirs& dirs, const std::string& remote, const std::
   const RemoteRole role = classify_remote(remote, url, cfg);
   if (role == RemoteRole::Mirror && cfg.integration.fetch_branches) {
     if (env_flag("BBSOT_ALLOW_MIRROR_PUSH")) {
-      say("BBSOT_ALLOW_MIRROR_PUSH is set: pushing to the mirror '" + remote + "' anyway");
+      say(out, "BBSOT_ALLOW_MIRROR_PUSH is set: pushing to the mirror '" + remote + "' anyway");
       return -1;
     }
-    return refuse_mirror(remote, cfg, source_for_refusal(dirs, cfg, remote), lines,
+    return refuse_mirror(out, remote, cfg, source_for_refusal(dirs, cfg, remote), lines,
                          "(this clone is not set up yet; run: git bbsot init)");
   }
   if (role != RemoteRole::Source) return -1;
   auto changes = planned_changes(lines, dirs, remote);
   if (changes.empty()) return -1;
-  if (!env_flag("BBSOT_QUIET")) print_plan(changes, cfg.integration);
+  if (!env_flag("BBSOT_QUIET")) print_plan(out, changes, cfg.integration);
   const std::string why =
       cfg.report.legacy_secret.empty()
           ? why_report_waits(Destination{}, nullptr)
@@ -246,24 +248,24 @@ int check_unrecorded(const GitDirs& dirs, const std::string& remote, const std::
                 "); run: git bbsot init (it moves the reference to your own config, with your consent, and approves "
                 "where reports go)";
   const Destination dest{cfg.integration.type, cfg.integration.url, cfg.integration.repository, cfg.integration.hook_url};
-  record_and_watch(dirs, dest, cfg.report.enabled, remote, url, std::move(changes), why);
+  record_and_watch(out, dirs, dest, cfg.report.enabled, remote, url, std::move(changes), why);
   return -1;
 }
 
 // bbsot's part of the hook. Returns an exit code to stop the push with, or -1 to go on.
-int check_push(const std::vector<std::string>& args, const std::string& stdin_data) {
+int check_push(std::ostream& out, const std::vector<std::string>& args, const std::string& stdin_data) {
   const std::string remote = args.size() > 0 ? args[0] : "";
   const std::string url = args.size() > 1 ? args[1] : "";
   auto dirs = locate_git_dirs_for_hook();
   if (!dirs) {
-    print_warning("bbsot: " + dirs.error() + "; this push is not checked");
+    warn(out, dirs.error() + "; this push is not checked");
     return -1;
   }
   std::vector<std::string> warnings;
   const auto lines = parse_push_lines(stdin_data, &warnings);
   trace("pre-push: " + std::to_string(lines.size()) + " ref lines");
-  for (const auto& w : warnings) print_warning("bbsot: " + w);
-  for (const auto& n : Outbox(dirs->common_dir).take_notices()) say(n);
+  for (const auto& w : warnings) warn(out, w);
+  for (const auto& n : Outbox(dirs->common_dir).take_notices()) say(out, n);
 
   auto loaded = load_clone_state(dirs->common_dir);
   if (!loaded) {
@@ -271,21 +273,21 @@ int check_push(const std::vector<std::string>& args, const std::string& stdin_da
     // mirror by URL (the record's own names and patterns are unknown now).
     RepoConfig defaults;
     if (classify_remote(remote, url, defaults) == RemoteRole::Mirror && !env_flag("BBSOT_ALLOW_MIRROR_PUSH"))
-      return refuse_mirror(remote, defaults, "", lines,
+      return refuse_mirror(out, remote, defaults, "", lines,
                            "bbsot cannot read this clone's record (" + loaded.error() + "); run: git bbsot init");
-    print_warning("bbsot: cannot read this clone's record (" + loaded.error() + "); run: git bbsot init");
+    warn(out, "cannot read this clone's record (" + loaded.error() + "); run: git bbsot init");
     return -1;
   }
-  if (!*loaded) return check_unrecorded(*dirs, remote, url, lines);
+  if (!*loaded) return check_unrecorded(out, *dirs, remote, url, lines);
   CloneState state = std::move(**loaded);
   // After a fetch the team's file on the default branch may have changed.
   auto u = refresh_clone_state(dirs->common_dir, state);
-  if (!u) print_warning("bbsot: cannot follow the team's .bbsot.yml: " + u.error());
+  if (!u) warn(out, "cannot follow the team's .bbsot.yml: " + u.error());
   else if (u->moved) {
-    for (const auto& line : u->applied) say(line);
-    if (!u->problem.empty()) say(u->problem);
+    for (const auto& line : u->applied) say(out, line);
+    if (!u->problem.empty()) say(out, u->problem);
     if (!u->pending.empty())
-      say("the team's .bbsot.yml asks for " + std::to_string(u->pending.size()) +
+      say(out, "the team's .bbsot.yml asks for " + std::to_string(u->pending.size()) +
           " change(s) that wait for your approval (" + u->pending.front() + "); see: git bbsot approve");
   }
   const RepoConfig cfg = as_repo_config(state);
@@ -293,33 +295,38 @@ int check_push(const std::vector<std::string>& args, const std::string& stdin_da
   trace("pre-push: remote " + remote + " is " + to_string(role));
   if (role == RemoteRole::Mirror && cfg.integration.fetch_branches) {
     if (env_flag("BBSOT_ALLOW_MIRROR_PUSH")) {
-      say("BBSOT_ALLOW_MIRROR_PUSH is set: pushing to the mirror '" + remote +
+      say(out, "BBSOT_ALLOW_MIRROR_PUSH is set: pushing to the mirror '" + remote +
           "' anyway; the next sync from Bitbucket overwrites it");
       return -1;
     }
-    return refuse_mirror(remote, cfg, source_for_refusal(*dirs, cfg, remote), lines, "");
+    return refuse_mirror(out, remote, cfg, source_for_refusal(*dirs, cfg, remote), lines, "");
   }
   if (role != RemoteRole::Source) return -1;
   auto changes = planned_changes(lines, *dirs, remote);
   if (changes.empty()) return -1;
-  if (!env_flag("BBSOT_QUIET")) print_plan(changes, cfg.integration);
+  if (!env_flag("BBSOT_QUIET")) print_plan(out, changes, cfg.integration);
   const Destination dest = current_destination(state);
-  record_and_watch(*dirs, dest, state.report_enabled, remote, url, std::move(changes), why_report_waits(dest, &state));
+  record_and_watch(out, *dirs, dest, state.report_enabled, remote, url, std::move(changes), why_report_waits(dest, &state));
   return -1;
 }
 
 }  // namespace
 
-int run_pre_push(const std::string& started_as, const std::vector<std::string>& args, const std::string& stdin_data) {
+int run_pre_push(const std::string& started_as, const std::vector<std::string>& args, const std::string& stdin_data,
+                 std::ostream& out) {
   int rc = -1;
   try {
-    rc = check_push(args, stdin_data);
+    rc = check_push(out, args, stdin_data);
   } catch (const std::exception& e) {
     // bbsot failing must never block a push to Bitbucket.
-    print_warning(std::string("bbsot: pre-push check failed: ") + e.what() + "; the push goes on");
+    warn(out, std::string("pre-push check failed: ") + e.what() + "; the push goes on");
   }
   if (rc >= 0) return rc;
-  return run_chained_pre_push(started_as, args, stdin_data);
+  auto chained = run_chained_pre_push(started_as, args, stdin_data);
+  if (chained) return *chained;
+  // As git does with a hook it cannot start: the push stops, saying why.
+  out << "error: bbsot: " << chained.error() << "\n";
+  return kExitFailed;
 }
 
 }  // namespace bbsot

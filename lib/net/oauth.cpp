@@ -1,8 +1,8 @@
 #include "net/oauth.hpp"
 
-#include <cctype>
-
 #include <nlohmann/json.hpp>
+
+#include "base/text.hpp"
 
 namespace bbsot {
 
@@ -10,40 +10,12 @@ namespace {
 
 using R = Expected<CachedToken>;
 
-std::string url_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
-      out.push_back(static_cast<char>(c));
-    else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
-}
-
-// Server-provided text goes into one terminal line: printable, bounded.
-std::string printable(const std::string& s, size_t max = 200) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (out.size() >= max) {
-      out += "...";
-      break;
-    }
-    out.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?');
-  }
-  return out;
-}
-
 std::string oauth_error(long status, const nlohmann::json& j) {
   std::string msg = "the OAuth token endpoint answered HTTP " + std::to_string(status);
   if (j.is_object() && j.contains("error") && j["error"].is_string()) {
-    msg += ": " + printable(j["error"].get<std::string>());
+    msg += ": " + printable_text(j["error"].get<std::string>());
     if (j.contains("error_description") && j["error_description"].is_string())
-      msg += " (" + printable(j["error_description"].get<std::string>()) + ")";
+      msg += " (" + printable_text(j["error_description"].get<std::string>()) + ")";
   }
   return msg;
 }
@@ -54,7 +26,7 @@ std::string form_encode(const std::vector<std::pair<std::string, std::string>>& 
   std::string out;
   for (const auto& [k, v] : fields) {
     if (!out.empty()) out.push_back('&');
-    out.append(url_encode(k)).append("=").append(url_encode(v));
+    out.append(percent_encode(k)).append("=").append(percent_encode(v));
   }
   return out;
 }
@@ -73,10 +45,9 @@ R parse_token_response(long status, const std::string& body, int64_t now) {
   if (t.access_token.find_first_of(std::string("\r\n\0", 3)) != std::string::npos)
     return R::failure("the OAuth token endpoint's access_token contains a line break");
   if (j.contains("token_type") && j["token_type"].is_string()) {
-    std::string type = j["token_type"].get<std::string>();
-    for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string type = ascii_lower(j["token_type"].get<std::string>());
     if (type != "bearer")
-      return R::failure("the OAuth token endpoint returned token_type '" + printable(type) + "', not bearer");
+      return R::failure("the OAuth token endpoint returned token_type '" + printable_text(type) + "', not bearer");
   }
   int64_t expires_in = 3600;  // RFC 6749 makes expires_in optional; Bitbucket sends 7200
   if (j.contains("expires_in")) {
@@ -102,7 +73,7 @@ R parse_token_response(long status, const std::string& body, int64_t now) {
       for (const auto& e : *it)
         if (e.is_string()) list += (list.empty() ? "" : " ") + e.get<std::string>();
     if (!list.empty()) {
-      t.scopes = printable(list, 1000);
+      t.scopes = printable_text(list, 1000);
       break;
     }
   }

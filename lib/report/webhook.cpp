@@ -10,7 +10,7 @@
 #include <openssl/hmac.h>
 
 #include "base/text.hpp"
-#include "guard/plan.hpp"
+#include "outbox/plan.hpp"
 #include "outbox/limits.hpp"
 
 namespace bbsot {

@@ -2,7 +2,7 @@
 // update must follow the configured options (docs/DESIGN.md "The integration model").
 #include <gtest/gtest.h>
 
-#include "guard/plan.hpp"
+#include "outbox/plan.hpp"
 
 namespace bbsot {
 namespace {

@@ -1,4 +1,4 @@
-#include "guard/plan.hpp"
+#include "outbox/plan.hpp"
 
 namespace bbsot {
 
