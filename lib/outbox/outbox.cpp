@@ -61,12 +61,17 @@ int64_t int_field(const json& j, const char* key, int64_t fallback, int64_t lo =
   return v;
 }
 
+// Seconds since the epoch as bbsot keeps them: never negative, and small enough that the
+// nanoseconds (created_ns) and any sum with a delay stay inside int64 (year 2262). A record
+// is a file anyone with the account can edit; an absurd time is refused, not overflowed.
+constexpr int64_t kMaxEpoch = INT64_MAX / 1000000000 - 86400 * 366;
+
 CommitInfo commit_from(const json& j) {
   CommitInfo c;
   c.hash = j.at("hash").get<std::string>();
   c.author_name = j.value("author_name", "");
   c.author_email = j.value("author_email", "");
-  c.date = int_field(j, "date", 0);
+  c.date = int_field(j, "date", 0, -kMaxEpoch, kMaxEpoch);
   c.tz_offset_min = static_cast<int>(int_field(j, "tz_offset_min", 0, INT32_MIN, INT32_MAX));
   c.message = j.value("message", "");
   c.parents = j.value("parents", std::vector<std::string>{});
@@ -317,8 +322,8 @@ Expected<PushRecord> record_from_json(const std::string& text) {
     auto st = state_from(state);
     if (!st) return R::failure("state '" + state.substr(0, 40) + "' is unknown to this bbsot; kept as it is");
     r.state = *st;
-    r.created = int_field(j, "created", 0);
-    r.created_ns = int_field(j, "created_ns", r.created * 1000000000);
+    r.created = int_field(j, "created", 0, 0, kMaxEpoch);
+    r.created_ns = int_field(j, "created_ns", r.created * 1000000000, 0, INT64_MAX);
     r.remote = j.value("remote", "");
     r.remote_url = j.value("remote_url", "");
     r.git_dir = j.value("git_dir", "");
@@ -337,11 +342,11 @@ Expected<PushRecord> record_from_json(const std::string& text) {
     const json table = j.value("commits", json::object());
     for (const auto& c : j.at("changes")) r.changes.push_back(change_from(c, table, static_cast<int>(version)));
     r.attempts = static_cast<int>(int_field(j, "attempts", 0, 0, INT32_MAX));
-    r.first_failure_at = int_field(j, "first_failure_at", 0);
-    r.last_attempt_at = int_field(j, "last_attempt_at", 0);
-    r.next_attempt = int_field(j, "next_attempt", 0);
+    r.first_failure_at = int_field(j, "first_failure_at", 0, 0, kMaxEpoch);
+    r.last_attempt_at = int_field(j, "last_attempt_at", 0, 0, kMaxEpoch);
+    r.next_attempt = int_field(j, "next_attempt", 0, 0, kMaxEpoch);
     r.last_error = j.value("last_error", "");
-    r.sent_at = int_field(j, "sent_at", 0);
+    r.sent_at = int_field(j, "sent_at", 0, 0, kMaxEpoch);
     r.split_from = j.value("split_from", "");
     r.part = static_cast<int>(int_field(j, "part", 0, 0, INT32_MAX));
     r.parts = static_cast<int>(int_field(j, "parts", 0, 0, INT32_MAX));

@@ -41,7 +41,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   expect_config_or_error("parse_repo_config", [&] {
     RepoConfig c = parse_repo_config(text, ".bbsot.yml");
     if (c.integration.repository.empty()) std::abort();
-    if (!c.report.secret.value.empty()) std::abort();  // never a literal secret in the repo
+    // A committed file never carries a secret, and what an earlier bbsot's file named
+    // (a command, a variable) is only kept aside, with where it was, for init to move.
+    if (!c.report.legacy_secret.value.empty()) std::abort();
+    if (!c.report.legacy_secret.empty() && c.report.legacy_where.empty()) std::abort();
   });
   return 0;
 }

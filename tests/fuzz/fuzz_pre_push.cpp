@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "git/push_lines.hpp"
 #include "git/remote_url.hpp"
 #include "history/push_analysis.hpp"
 

@@ -126,6 +126,15 @@ TEST(OutboxRecord, RejectsMalformedRecordsWithAReason) {
   EXPECT_FALSE(
       record_from_json(R"({"id": "abc", "state": "ready", "commits": {}, "changes": [{"ref": "r", "commits": ["x"]}]})")
           .ok());
+  // Times no clock gives (found by fuzz_outbox_write: created * 10^9 overflowed).
+  for (const char* t : {"-9223372036854775808", "-1", "9223372036854775807", "9300000000"}) {
+    auto absurd = record_from_json(std::string(R"({"id": "abc", "state": "ready", "created": )") + t +
+                                   R"(, "changes": []})");
+    ASSERT_FALSE(absurd) << t;
+    EXPECT_NE(absurd.error().find("created is out of range"), std::string::npos) << absurd.error();
+  }
+  EXPECT_FALSE(record_from_json(R"({"id": "abc", "state": "ready", "next_attempt": -5, "changes": []})").ok());
+  EXPECT_TRUE(record_from_json(R"({"id": "abc", "state": "ready", "created": 1764000000, "changes": []})").ok());
   auto unknown = record_from_json(R"({"version": 2, "id": "abc", "state": "lost", "changes": []})");
   ASSERT_FALSE(unknown);
   EXPECT_NE(unknown.error().find("unknown to this bbsot"), std::string::npos) << unknown.error();
