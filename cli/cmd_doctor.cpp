@@ -13,6 +13,8 @@
 #include "config/secret.hpp"
 #include "git/git_cli.hpp"
 #include "history/git_repo.hpp"
+#include "hooks/wiring_text.hpp"
+#include "bitbucket/bitbucket_url.hpp"
 #include "base/hardening.hpp"
 #include "cli/repo_context.hpp"
 #include "git/remotes.hpp"
@@ -32,34 +34,70 @@ namespace {
 
 struct Check {
   std::string name, level, detail, fix;  // level: ok | warn | fail
+  std::string command;                   // the fix's command, "" when the fix is not one
 };
+
+// How a fix is written (issue 16; tests/e2e/test_doctor_fixes.cpp runs every one): a fix
+// that is a command ends in "run: COMMAND", COMMAND to the end of the line as it works when
+// pasted into a shell in the work tree, in the state doctor saw (it may ask on a terminal,
+// as approve and init do), after whatever the text before "run:" says to do first. A note
+// after the command is a shell comment ("   # ..."). Anything else is prose naming the
+// exact place to change (file, setting, page) and what to change there.
+// `command` is what follows the last "run: ", without the comment: doctor --json's field.
+std::string command_of(const std::string& fix) {
+  const auto at = fix.rfind("run: ");
+  if (at == std::string::npos) return "";
+  std::string cmd = fix.substr(at + 5);
+  if (const auto note = cmd.find("   # "); note != std::string::npos) cmd.resize(note);
+  return cmd;
+}
 
 class Doctor {
  public:
   void add(std::string name, std::string level, std::string detail, std::string fix = "") {
-    checks.push_back({std::move(name), std::move(level), std::move(detail), std::move(fix)});
+    std::string command = command_of(fix);
+    checks.push_back({std::move(name), std::move(level), std::move(detail), std::move(fix), std::move(command)});
   }
   std::vector<Check> checks;
 };
 
+// The hook checks (lib/hooks/wiring) name `git bbsot init` bare, sometimes with a note in
+// parentheses: written here the way every fix is.
+std::string as_fix(const std::string& text) {
+  if (!text.starts_with("git ")) return text;
+  const auto note = text.find(" (");
+  if (note == std::string::npos || text.back() != ')') return "run: " + text;
+  std::string cmd = text.substr(0, note);
+  while (!cmd.empty() && cmd.back() == ' ') cmd.pop_back();
+  return "run: " + cmd + "   # " + text.substr(note + 2, text.size() - note - 3);
+}
+
 
 void check_hooks(Doctor& d, const std::string& work) {
-  for (auto& c : check_hook_wiring(work)) d.add(c.name, c.level, c.detail, c.fix);
+  for (auto& c : check_hook_wiring(work)) d.add(c.name, c.level, c.detail, as_fix(c.fix));
 }
 
 void check_credentials(Doctor& d, const RepoConfig& cfg, const UserConfig& ucfg, const std::string& work) {
   const std::string url = integration_account_url(cfg.integration);
   const std::string helper = git_out({"config", "--get-urlmatch", "credential.helper", url + "/x.git"}, work);
   const std::string helpers = git_out({"config", "--get-all", "credential." + url + ".helper"}, work);
+  AccountMatch m = match_account(ucfg.accounts, integration_request(cfg.integration));
+  // init configures the helper for the account that answers; without one, the account
+  // comes first (the next check says how).
   if (helper.find("bbsot") == std::string::npos && helpers.find("bbsot") == std::string::npos)
     d.add("credential helper", "warn", "git does not use bbsot for " + url,
-          "run: git bbsot init --key ... (Cloud) or --username ... (Server)");
+          m.account ? "run: git bbsot init"
+                    : "add the account first (see the account check); git bbsot init then configures the helper");
   else
     d.add("credential helper", "ok", "configured for " + url);
-  AccountMatch m = match_account(ucfg.accounts, integration_request(cfg.integration));
   if (!m.account) {
     d.add("account", "warn", "no account in " + ucfg.path + " for " + url,
-          "run: git bbsot init --key ... --secret-command ...");
+          cfg.integration.type == BitbucketType::Cloud
+              ? "git bbsot init --key KEY --secret-command 'COMMAND' with your OAuth consumer's key and a command "
+                "printing its secret (Workspace settings > OAuth consumers), or an api_token or access_token account "
+                "in " + ucfg.path + " (docs/CONFIGURATION.md)"
+              : "git bbsot init --username YOU --token-command 'COMMAND' with a command printing your HTTP access "
+                "token (Manage account > HTTP access tokens), or an account in " + ucfg.path);
     return;
   }
   if (m.account->kind != AccountKind::OAuthConsumer) {
@@ -71,14 +109,17 @@ void check_credentials(Doctor& d, const RepoConfig& cfg, const UserConfig& ucfg,
                 ? "Server access token available for " + m.account->username
                 : std::string(to_string(m.account->kind)) + " available for " + m.account->url);
     else
-      d.add("token", "fail", t.error(), "fix token/token_command/token_env in " + ucfg.path);
+      d.add("token", "fail", t.error(),
+            "fix token, token_command or token_env of the account " + m.account->url + " in " + ucfg.path);
     return;
   }
   auto t = obtain_token(*m.account, ucfg);
   if (t)
     d.add("token", "ok", "access token for " + m.account->url + ", scopes: " + t->scopes);
   else
-    d.add("token", "fail", t.error(), "check key and secret of " + m.account->url + " in " + ucfg.path);
+    d.add("token", "fail", t.error(),
+          "check key and secret (or secret_command, secret_env) of the account " + m.account->url + " in " + ucfg.path +
+              " against the consumer in Workspace settings > OAuth consumers");
 }
 
 // The integration's endpoint, probed the way a report would find it: a POST of an empty
@@ -91,17 +132,18 @@ void check_hook_url(Doctor& d, const CloneState& state, const UserConfig* ucfg) 
   const std::string& url = dest.hook_url;
   if (url.empty()) {
     d.add("hook_url", "warn", "no hook_url: pushes are not reported to the integration",
-          "git bbsot init --hook-url <the integration's hook URL>");
+          "git bbsot init --hook-url URL, with the hook URL the platform shows for the integration");
     return;
   }
   if (auto problem = endpoint_url_problem(url); !problem.empty()) {
     d.add("hook_url", "fail", "integration.hook_url: " + problem,
-          "git bbsot init --hook-url <the https:// hook URL the platform shows>; reports wait in the outbox meanwhile");
+          "git bbsot init --hook-url URL, with the https:// hook URL the platform shows for the integration; reports "
+          "wait in the outbox meanwhile");
     return;
   }
   if (!is_approved(state, dest)) {
     d.add("hook_url", "fail", url + " (from the team's .bbsot.yml) is not approved on this machine; reports wait",
-          "git bbsot approve");
+          "run: git bbsot approve");
     return;
   }
   if (!ucfg) return;
@@ -114,7 +156,8 @@ void check_hook_url(Doctor& d, const CloneState& state, const UserConfig* ucfg) 
     if (auto secret = resolve_secret(rs->secret, "report secret for " + url))
       req.headers.emplace_back("X-Hub-Signature", "sha256=" + hmac_sha256_hex(*secret, req.body));
     else
-      d.add("report secret", "fail", secret.error(), "fix reports: in " + ucfg->path);
+      d.add("report secret", "fail", secret.error(),
+            "fix the secret of hook_url " + url + " under reports: in " + ucfg->path);
   }
   req.ca_file = ca_file_for(*ucfg, url);
   req.connect_timeout_ms = ucfg->connect_timeout_ms;
@@ -125,7 +168,8 @@ void check_hook_url(Doctor& d, const CloneState& state, const UserConfig* ucfg) 
   if (!r) {
     const AttemptOutcome o = classify_failure(kind, r.error());
     d.add("hook_url", "fail", r.error() + (o.verdict == Verdict::Reject ? " (reports would be parked as rejected)" : ""),
-          "check the URL and the network; reports wait in the outbox meanwhile");
+          "check the network path to " + url +
+              " (proxy, firewall, ca_file in " + ucfg->path + "); reports wait in the outbox meanwhile");
     return;
   }
   const long s = r->status;
@@ -137,7 +181,7 @@ void check_hook_url(Doctor& d, const CloneState& state, const UserConfig* ucfg) 
           "check the integration on the platform; nothing to change here");
   else
     d.add("hook_url", "fail", o.detail + ": a report would be parked as rejected",
-          "use the hook URL the platform shows for the integration: git bbsot init --hook-url URL");
+          "git bbsot init --hook-url URL, with the hook URL the platform shows for the integration");
   // Token expiry is computed from our clock: compare it with the server's.
   const std::string date = r->header("date");
   struct tm tm = {};
@@ -160,9 +204,18 @@ void check_permissions(Doctor& d, const std::string& common) {
     if (!path_exists(path)) continue;
     auto s = check_private_path(path, what, path != cfg_dir, true);
     if (s) continue;
+    // base/hardening's message ends in "; run: COMMAND" naming the path as is: quoted here
+    // for the shell, where a path may hold any character.
     const auto fix = s.error().rfind("; run: ");
-    d.add("permissions", "fail", fix == std::string::npos ? s.error() : s.error().substr(0, fix),
-          fix == std::string::npos ? "" : s.error().substr(fix + 7));
+    if (fix == std::string::npos) {
+      d.add("permissions", "fail", s.error(), "make " + path + " yours, or remove it and let bbsot recreate it");
+      return;
+    }
+    std::string cmd = s.error().substr(fix + 7);
+    const std::string quoted = sh_quote(path);
+    for (size_t at = 0; quoted != path && (at = cmd.find(" " + path, at)) != std::string::npos; at += quoted.size() + 1)
+      cmd.replace(at + 1, path.size(), quoted);
+    d.add("permissions", "fail", s.error().substr(0, fix), "run: " + cmd);
     return;
   }
   d.add("permissions", "ok", "token cache, outbox and config directory are private and yours");
@@ -171,7 +224,8 @@ void check_permissions(Doctor& d, const std::string& common) {
 // The clone's record: the guard and the approved destinations.
 bool check_record(Doctor& d, const RepoContext& ctx, const std::string& work) {
   if (!ctx.state_error.empty()) {
-    d.add("clone record", "fail", ctx.state_error + " (pushes to the mirror are refused by URL only)", "git bbsot init");
+    d.add("clone record", "fail", ctx.state_error + " (pushes to the mirror are refused by URL only)",
+          "run: git bbsot init");
     return false;
   }
   if (!ctx.state) {
@@ -180,15 +234,18 @@ bool check_record(Doctor& d, const RepoContext& ctx, const std::string& work) {
           old_setup ? std::string("this clone was set up by an earlier bbsot (or only has the template's hooks): the "
                                   "guard follows the checked-out .bbsot.yml and reports wait for your approval")
                     : std::string("this clone is not set up"),
-          "git bbsot init");
+          "run: git bbsot init");
     return false;
   }
   d.add("clone record", "ok",
         "source '" + ctx.state->guard.source_remote + "', mirror " +
             (ctx.state->guard.mirror_remotes.empty() ? std::string("by URL") : "'" + ctx.state->guard.mirror_remotes.front() + "'") +
             (ctx.state->guard.fetch_branches ? ", pushes to it refused" : ", pushable (fetch_branches is off)"));
-  if (!ctx.state->team_problem.empty()) d.add("team file", "warn", ctx.state->team_problem, "fix .bbsot.yml on the default branch");
-  for (const auto& n : ctx.state->pending.notes) d.add("team file", "warn", n + " (waits for your approval)", "git bbsot approve");
+  if (!ctx.state->team_problem.empty())
+    d.add("team file", "warn", ctx.state->team_problem,
+          "fix .bbsot.yml on the default branch (" + ctx.state->integration.default_branch + ") and push it");
+  for (const auto& n : ctx.state->pending.notes)
+    d.add("team file", "warn", n + " (waits for your approval)", "run: git bbsot approve");
   return true;
 }
 
@@ -201,12 +258,20 @@ void check_outbox(Doctor& d, const std::string& common) {
   }
   if (rejected > 0)
     d.add("reports", "fail", std::to_string(rejected) + " report(s) rejected by the endpoint (git bbsot report list)",
-          "git bbsot report retry --all   (after fixing the endpoint)");
-  if (unconfirmed > 0)
-    d.add("reports", "warn", std::to_string(unconfirmed) + " report(s) unconfirmed: bbsot cannot tell whether their push landed",
-          "git bbsot report list, then: git bbsot report send <id> or git bbsot report drop <id>");
+          "once the endpoint accepts them (see hook_url), run: git bbsot report retry --all");
+  if (unconfirmed > 0) {
+    std::string ids;
+    for (const auto& r : l.records)
+      if (r.state == RecordState::Unconfirmed) ids += (ids.empty() ? "" : ", ") + r.id;
+    d.add("reports", "warn",
+          std::to_string(unconfirmed) + " report(s) unconfirmed (" + ids +
+              "): bbsot cannot tell whether their push landed",
+          "for each, check on Bitbucket whether the push landed: if it did, git bbsot report send ID, else git bbsot "
+          "report drop ID");
+  }
   for (const auto& u : l.unreadable)
-    d.add("reports", "warn", "unreadable record " + u.file + ": " + u.reason + " (kept)", "");
+    d.add("reports", "warn", "unreadable record " + u.file + ": " + u.reason + " (kept)",
+          "look at " + join_path(Outbox(common).dir(), u.file) + " and remove it once nothing in it is needed");
   if (rejected == 0 && unconfirmed == 0 && l.unreadable.empty()) d.add("reports", "ok", std::to_string(l.records.size()) + " record(s), none stuck");
 }
 
@@ -233,11 +298,12 @@ int cmd_doctor(const Args& args) {
       d.add("config", "ok", cfg_path + " is valid");
     } else {
       d.add("config", ctx.state ? "warn" : "fail", cfg_path + " does not exist on this branch",
-            ctx.state ? "" : "git bbsot init");
+            ctx.state ? "" : "run: git bbsot init");
     }
   } catch (const ConfigError& e) {
     const bool legacy = std::string(e.what()).find("cannot name a secret") != std::string::npos;
-    d.add("config", "fail", e.what(), legacy ? "git bbsot init --move-report-secret" : (e.hints().empty() ? "" : e.hints()[0]));
+    d.add("config", "fail", e.what(),
+          legacy ? "run: git bbsot init --move-report-secret" : (e.hints().empty() ? "" : e.hints()[0]));
   }
   std::optional<UserConfig> ucfg;
   try {
@@ -253,14 +319,25 @@ int cmd_doctor(const Args& args) {
     auto remotes = list_remotes(ctx.git_dir, cfg);
     const std::string src = remotes ? remote_with_role(*remotes, RemoteRole::Source) : "",
                       mir = remotes ? remote_with_role(*remotes, RemoteRole::Mirror) : "";
-    if (src.empty())
+    if (src.empty()) {
+      // The recorded remote is gone (or now points at the mirror): put it back under its name.
+      const std::string name = ctx.state->guard.source_remote;
+      const std::string have = name.empty() ? "" : git_out({"remote", "get-url", name}, work);
+      auto repo = split_repository(cfg.integration.repository);
+      const std::string clone =
+          repo ? repo_clone_url(cfg.integration.type,
+                                cfg.integration.url.empty() ? std::string(kCloudUrl) : cfg.integration.url, *repo)
+               : "";
       d.add("source remote", "fail", "no remote points at " + cfg.integration.repository,
-            "git bbsot init --source-remote <the remote that is Bitbucket>");
-    else
+            !name.empty() && have.empty() && !clone.empty()
+                ? "run: git remote add " + sh_quote(name) + " " + sh_quote(clone)
+                : "point a remote at " + cfg.integration.repository +
+                      " on Bitbucket, then: git bbsot init --source-remote NAME");
+    } else
       d.add("source remote", "ok", src);
     if (mir.empty())
       d.add("mirror remote", "warn", "no platform remote found (one added later is recognised by its URL)",
-            "git bbsot init --mirror-remote platform=<platform git URL>");
+            "git bbsot init --mirror-remote NAME=URL, with the platform's git URL for this repository");
     else
       d.add("mirror remote", "ok", mir);
   }
@@ -281,7 +358,7 @@ int cmd_doctor(const Args& args) {
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& c : d.checks) {
     failed = failed || c.level == "fail";
-    arr.push_back({{"check", c.name}, {"level", c.level}, {"detail", c.detail}, {"fix", c.fix}});
+    arr.push_back({{"check", c.name}, {"level", c.level}, {"detail", c.detail}, {"fix", c.fix}, {"command", c.command}});
   }
   if (p.vm.count("json")) {
     std::cout << arr.dump(2) << "\n";

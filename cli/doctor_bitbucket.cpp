@@ -124,7 +124,7 @@ std::vector<std::string> missing_cloud_scopes(const std::string& scopes) {
   return missing;
 }
 
-void check_token_kind(const DoctorAdd& add, const Account& a, int64_t now) {
+void check_token_kind(const DoctorAdd& add, const Account& a, int64_t now, const std::string& path) {
   const std::string what = std::string(to_string(a.kind)) + ": " + kind_words(a.kind) + " for " + a.url;
   if (a.kind == AccountKind::OAuthConsumer) {
     add("token kind", "ok", what + "; access tokens are fetched when needed", "");
@@ -135,12 +135,18 @@ void check_token_kind(const DoctorAdd& add, const Account& a, int64_t now) {
     return;
   }
   const int64_t days = (a.expires_at - now) / 86400;
+  const std::string renew = std::string(a.kind == AccountKind::ApiToken
+                                            ? "at https://id.atlassian.com/manage-profile/security/api-tokens"
+                                        : a.kind == AccountKind::AccessToken
+                                            ? "in Repository, Project or Workspace settings > Access tokens"
+                                            : "in Bitbucket: Manage account > HTTP access tokens") +
+                            ", then update token (or token_command, token_env) and expires of the account " + a.url +
+                            " in " + path;
   if (a.expires_at <= now)
-    add("token kind", "fail", what + "; expired on " + a.expires,
-        "create a new token and update its token and expires in your config");
+    add("token kind", "fail", what + "; expired on " + a.expires, "create a new token " + renew);
   else if (days < kExpiryWarningDays)
     add("token kind", "warn", what + "; expires on " + a.expires + " (in " + std::to_string(days) + " days)",
-        "create a new token before then and update its token and expires in your config");
+        "before then, create a new token " + renew);
   else
     add("token kind", "ok", what + "; expires on " + a.expires + " (in " + std::to_string(days) + " days)", "");
 }
@@ -149,11 +155,17 @@ void check_bitbucket_side(const DoctorAdd& add, const CloneState& state, const U
   const RepoConfig repo = as_repo_config(state);
   auto target = resolve_bitbucket_target(state, user);
   if (!target) {
-    add("bitbucket api", "warn", target.error(), "see docs/CONFIGURATION.md (api_url, accounts)");
+    // The target's own message may end in the command that fixes it ("; run: ...").
+    const std::string& e = target.error();
+    const auto run = e.rfind("; run: ");
+    if (run != std::string::npos)
+      add("bitbucket api", "warn", e.substr(0, run), e.substr(run + 2));
+    else
+      add("bitbucket api", "warn", e, "fix the account (url, kind, api_url) under accounts: in " + user.path);
     return;
   }
   const Account& a = target->account;
-  check_token_kind(add, a, now_epoch());
+  check_token_kind(add, a, now_epoch(), user.path);
   RestLimits limits;
   limits.budget_ms = 20000;
   RestClient api(*target, user, limits);

@@ -19,8 +19,9 @@ using DoctorAdd = std::function<void(std::string, std::string, std::string, std:
 // Warn from this many days before a configured expiry.
 constexpr int64_t kExpiryWarningDays = 14;
 
-// "token kind": which kind the account is, and its expiry where known (`expires:`).
-void check_token_kind(const DoctorAdd& add, const Account& a, int64_t now);
+// "token kind": which kind the account is, and its expiry where known (`expires:`);
+// `path`: the user's file the account is in.
+void check_token_kind(const DoctorAdd& add, const Account& a, int64_t now, const std::string& path);
 
 // The OAuth scopes a Cloud consumer's token must carry for bbsot (git push, webhook,
 // pull requests), missing ones named; `scopes` as the token answer gave them.

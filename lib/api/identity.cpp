@@ -5,25 +5,21 @@
 #include <cstdio>
 #include <functional>
 
-#include "base/hardening.hpp"
+#include "api/rest_client.hpp"
+#include "api/target.hpp"
 #include "base/atomic_file.hpp"
 #include "base/clock.hpp"
 #include "base/files.hpp"
+#include "base/hardening.hpp"
 #include "base/text.hpp"
-#include "bitbucket/bitbucket_url.hpp"
 #include "base/trace.hpp"
 #include "bitbucket/account_match.hpp"
-#include "config/secret.hpp"
-#include "net/ca_policy.hpp"
-#include "net/http.hpp"
-#include "net/token_source.hpp"
 #include "token/token_cache.hpp"
 
 namespace bbsot {
 
 namespace {
 
-constexpr const char* kCloudApi = "https://api.bitbucket.org/2.0";
 constexpr int kMaxApiTimeoutMs = 5000;              // a lookup must never hold a delivery up
 constexpr size_t kMaxApiBody = size_t{256} * 1024;  // a repository answer is a few KiB
 
@@ -73,19 +69,18 @@ ApiJson cloud_account(const ApiJson& a) {
 
 // ------------------------------------------------------------------ parsers
 
-std::optional<ApiJson> parse_cloud_repository(const std::string& body) {
-  auto j = parse_object(body);
-  if (!j || !has_string(*j, "uuid")) return std::nullopt;
+std::optional<ApiJson> cloud_repository_ids(const ApiJson& j) {
+  if (!j.is_object() || !has_string(j, "uuid")) return std::nullopt;
   ApiJson out = ApiJson::object();
-  out["uuid"] = (*j)["uuid"];
-  copy_bool(*j, out, "is_private");
-  if (const ApiJson* o = object_at(*j, "owner"); o && has_string(*o, "uuid")) out["owner"] = cloud_account(*o);
-  if (const ApiJson* w = object_at(*j, "workspace"); w && has_string(*w, "uuid")) {
+  out["uuid"] = j["uuid"];
+  copy_bool(j, out, "is_private");
+  if (const ApiJson* o = object_at(j, "owner"); o && has_string(*o, "uuid")) out["owner"] = cloud_account(*o);
+  if (const ApiJson* w = object_at(j, "workspace"); w && has_string(*w, "uuid")) {
     ApiJson ws{{"type", "workspace"}};
     copy_strings(*w, ws, {"uuid", "slug", "name"});
     out["workspace"] = ws;
   }
-  if (const ApiJson* p = object_at(*j, "project"); p && has_string(*p, "uuid")) {
+  if (const ApiJson* p = object_at(j, "project"); p && has_string(*p, "uuid")) {
     ApiJson proj{{"type", "project"}};
     copy_strings(*p, proj, {"key", "uuid", "name"});
     out["project"] = proj;
@@ -93,20 +88,18 @@ std::optional<ApiJson> parse_cloud_repository(const std::string& body) {
   return out;
 }
 
-std::optional<ApiJson> parse_cloud_user(const std::string& body) {
-  auto j = parse_object(body);
-  if (!j || !has_string(*j, "uuid")) return std::nullopt;
+std::optional<ApiJson> cloud_user_ids(const ApiJson& j) {
+  if (!j.is_object() || !has_string(j, "uuid")) return std::nullopt;
   ApiJson out = ApiJson::object();
-  copy_strings(*j, out, {"display_name", "uuid", "account_id", "nickname"});
+  copy_strings(j, out, {"display_name", "uuid", "account_id", "nickname"});
   return out;
 }
 
-std::optional<ApiJson> parse_server_repository(const std::string& body) {
-  auto j = parse_object(body);
-  if (!j || !has_id(*j)) return std::nullopt;
-  ApiJson out{{"id", (*j)["id"]}};
-  copy_bool(*j, out, "public");
-  if (const ApiJson* p = object_at(*j, "project"); p && has_id(*p)) {
+std::optional<ApiJson> server_repository_ids(const ApiJson& j) {
+  if (!j.is_object() || !has_id(j)) return std::nullopt;
+  ApiJson out{{"id", j["id"]}};
+  copy_bool(j, out, "public");
+  if (const ApiJson* p = object_at(j, "project"); p && has_id(*p)) {
     ApiJson proj{{"id", (*p)["id"]}};
     copy_strings(*p, proj, {"name", "description"});
     copy_bool(*p, proj, "public");
@@ -115,30 +108,33 @@ std::optional<ApiJson> parse_server_repository(const std::string& body) {
   return out;
 }
 
-std::optional<ApiJson> parse_server_user(const std::string& body) {
-  auto j = parse_object(body);
-  if (!j || !has_id(*j) || !has_string(*j, "name")) return std::nullopt;
+std::optional<ApiJson> server_user_ids(const ApiJson& j) {
+  if (!j.is_object() || !has_id(j) || !has_string(j, "name")) return std::nullopt;
   ApiJson out = ApiJson::object();
-  copy_strings(*j, out, {"name", "emailAddress"});
-  out["id"] = (*j)["id"];
-  copy_strings(*j, out, {"displayName", "slug"});
+  copy_strings(j, out, {"name", "emailAddress"});
+  out["id"] = j["id"];
+  copy_strings(j, out, {"displayName", "slug"});
   return out;
 }
 
+std::optional<ApiJson> parse_cloud_repository(const std::string& body) {
+  auto j = parse_object(body);
+  return j ? cloud_repository_ids(*j) : std::nullopt;
+}
+std::optional<ApiJson> parse_cloud_user(const std::string& body) {
+  auto j = parse_object(body);
+  return j ? cloud_user_ids(*j) : std::nullopt;
+}
+std::optional<ApiJson> parse_server_repository(const std::string& body) {
+  auto j = parse_object(body);
+  return j ? server_repository_ids(*j) : std::nullopt;
+}
+std::optional<ApiJson> parse_server_user(const std::string& body) {
+  auto j = parse_object(body);
+  return j ? server_user_ids(*j) : std::nullopt;
+}
+
 // --------------------------------------------------------------- where and who
-
-std::string api_base(const Account& a, const IntegrationConfig& in) {
-  if (!a.api_url.empty()) return strip_trailing_slashes(a.api_url);
-  if (in.type == BitbucketType::Server) return in.url.empty() ? "" : strip_trailing_slashes(in.url) + "/rest/api/1.0";
-  if (in.url.empty() || ascii_lower(strip_trailing_slashes(in.url)) == kCloudUrl) return kCloudApi;
-  return "";
-}
-
-std::string api_credential_scope(const Account& a) {
-  if (!a.api_url.empty()) return strip_trailing_slashes(a.api_url);
-  if (a.type == BitbucketType::Server) return a.url;
-  return is_cloud_url(a.url) ? std::string(kCloudApi) : std::string();
-}
 
 bool pushed_with_account(const std::string& remote_url, const UserConfig& user, const Account& a) {
   if (!ascii_lower(remote_url).starts_with("https://")) return false;
@@ -224,17 +220,36 @@ Status write_api_cache(const std::string& path, const std::string& key, const Ap
 
 namespace {
 
+// A lookup must never hold a delivery up: short timeouts, one attempt (a failure is
+// cached and retried minutes later, not now), small answers.
+UserConfig capped(const UserConfig& user) {
+  UserConfig u = user;
+  u.connect_timeout_ms = std::min(u.connect_timeout_ms, kMaxApiTimeoutMs);
+  u.timeout_ms = std::min(u.timeout_ms, kMaxApiTimeoutMs);
+  return u;
+}
+
+RestLimits lookup_limits() {
+  RestLimits l;
+  l.budget_ms = kMaxApiTimeoutMs;
+  l.max_attempts = 1;
+  l.max_retry_after_s = 0;
+  l.max_page_bytes = kMaxApiBody;
+  return l;
+}
+
 class Lookup {
  public:
-  Lookup(const std::string& repository, const UserConfig& user, const Account& a, std::string base)
-      : user_(user), a_(a), base_(std::move(base)), cache_(api_cache_path(a, base_, repository)) {}
+  Lookup(const BitbucketTarget& t, const UserConfig& user, const std::string& scope)
+      : user_(capped(user)), api_(t, user_, lookup_limits()), cache_(api_cache_path(t.account, t.api_base, scope)) {}
 
-  using Parser = std::optional<ApiJson> (*)(const std::string&);
+  using Parser = std::optional<ApiJson> (*)(const ApiJson&);
 
-  // The cached answer for `key`, else one request; a failure is cached briefly and
-  // traced once, and yields an empty object (left out).
-  ApiJson get(const std::string& key, const std::string& what, const std::string& url, Parser parse,
-              const std::function<bool(const ApiJson&)>& accept = nullptr) {
+  // The cached answer for `key`, else one request through the REST client (the account's
+  // credential, its scope, 401 refresh for a consumer, bounded body); a failure is cached
+  // briefly and traced once, and yields an empty object (left out).
+  ApiJson get(const std::string& key, const std::string& what, const std::string& path, const ApiNeed& need,
+              Parser parse, const std::function<bool(const ApiJson&)>& accept = nullptr) {
     const int64_t now = now_epoch();
     if (auto c = read_api_cache(cache_, key, now)) {
       if (!c->value)
@@ -242,111 +257,66 @@ class Lookup {
               std::to_string(kApiFailureCacheSeconds / 60) + " min)");
       return c->value ? *c->value : ApiJson::object();
     }
+    std::optional<ApiJson> value;
     std::string error;
-    auto value = fetch(url, parse, error);
-    if (value && accept && !accept(*value)) {
-      value.reset();
-      error = "the answer from " + url + " is about another account";
+    auto answer = api_.get(path, need);
+    if (!answer) {
+      error = answer.error().message;
+    } else {
+      value = parse(*answer);
+      if (!value)
+        error = "unexpected answer to " + need.what + " (" + path + ")";
+      else if (accept && !accept(*value)) {
+        value.reset();
+        error = "the answer to " + need.what + " is about another account";
+      }
     }
     if (!value)
-      trace("api: " + what + ": left out: " + redact(error, {token_}));
+      trace("api: " + what + ": left out: " + error);
     else
-      trace("api: " + what + ": fetched from " + url);
+      trace("api: " + what + ": fetched (" + path + ")");
     auto w = write_api_cache(cache_, key, ApiCacheEntry{value, now});
     if (!w) trace("api: cannot write the cache: " + w.error());
     return value ? *value : ApiJson::object();
   }
 
  private:
-  std::optional<ApiJson> fetch(const std::string& url, Parser parse, std::string& error) {
-    if (!token_ok()) {
-      error = token_error_;
-      return std::nullopt;
-    }
-    HttpRequest req;
-    req.url = url;
-    req.headers = {{"Authorization", "Bearer " + token_}, {"Accept", "application/json"}};
-    req.ca_file = ca_file_for(user_, url);
-    req.connect_timeout_ms = std::min(user_.connect_timeout_ms, kMaxApiTimeoutMs);
-    req.timeout_ms = std::min(user_.timeout_ms, kMaxApiTimeoutMs);
-    req.max_response_bytes = kMaxApiBody;
-    req.credential_scope = api_credential_scope(a_);
-    auto resp = http_request(req);
-    if (!resp) {
-      error = resp.error();
-      return std::nullopt;
-    }
-    if (resp->status != 200) {
-      error = "HTTP " + std::to_string(resp->status) + " from " + url;
-      return std::nullopt;
-    }
-    auto v = parse(resp->body);
-    if (!v) error = "unexpected answer from " + url;
-    return v;
-  }
-
-  // The account's token, obtained once per lookup and only on a cache miss.
-  bool token_ok() {
-    if (!token_.empty() || !token_error_.empty()) return !token_.empty();
-    if (a_.type == BitbucketType::Server) {
-      auto t = resolve_secret(a_.token, "HTTP access token of account " + a_.url);
-      if (t)
-        token_ = *t;
-      else
-        token_error_ = t.error();
-    } else {
-      // A token fetch here is for optional ids: it gets the same short limits.
-      UserConfig capped = user_;
-      capped.connect_timeout_ms = std::min(capped.connect_timeout_ms, kMaxApiTimeoutMs);
-      capped.timeout_ms = std::min(capped.timeout_ms, kMaxApiTimeoutMs);
-      auto t = obtain_token(a_, capped);
-      if (t)
-        token_ = t->access_token;
-      else
-        token_error_ = "no access token for " + a_.url + ": " + t.error();
-    }
-    if (token_.empty() && token_error_.empty()) token_error_ = "empty access token for " + a_.url;
-    return !token_.empty();
-  }
-
-  const UserConfig& user_;
-  const Account& a_;
-  std::string base_, cache_, token_, token_error_;
+  UserConfig user_;  // before api_, which keeps a reference to it
+  RestClient api_;
+  std::string cache_;
 };
 
 }  // namespace
 
-BitbucketIdentity lookup_identity(const PushRecord& r, const Destination& dest, const UserConfig& user,
-                                  const Account* account) {
+BitbucketIdentity lookup_identity(const PushRecord& r, const Destination& dest, const UserConfig& user) {
   BitbucketIdentity id;
-  IntegrationConfig in;
-  in.type = dest.type;
-  in.url = dest.url;
-  in.repository = dest.repository;
-  if (!account || account->type != in.type) return id;
-  const std::string base = api_base(*account, in);
-  const auto slash = in.repository.find('/');
-  if (base.empty() || slash == std::string::npos) return id;
-  const std::string owner = in.repository.substr(0, slash), name = in.repository.substr(slash + 1);
-  Lookup l(in.repository, user, *account, base);
-  if (in.type == BitbucketType::Cloud) {
-    id.repository =
-        l.get("repository", "repository " + in.repository,
-              base + "/repositories/" + percent_encode(ascii_lower(owner)) + "/" + percent_encode(ascii_lower(name)),
-              parse_cloud_repository);
-    // An HTTPS push with the consumer's token is attributed to the consumer's owner,
-    // which is who /2.0/user is; any other push was made by someone else.
-    if (pushed_with_account(r.remote_url, user, *account))
-      id.actor = l.get("actor", "actor of " + account->url, base + "/user", parse_cloud_user);
+  auto target = bitbucket_target_for(dest, user, "the record of this push");
+  if (!target) {
+    // No account for it (the common case on a machine that only reports), or one that
+    // cannot be used for REST: nothing to fetch, nothing to wait for.
+    trace("api: ids of " + dest.repository + " left out: " + target.error());
+    return id;
+  }
+  const BitbucketTarget& t = *target;
+  Lookup l(t, user, dest.repository);
+  if (t.type == BitbucketType::Cloud) {
+    id.repository = l.get("repository", "repository " + dest.repository, t.repo_api_path(),
+                          {"read the repository", "repository", "read:repository:bitbucket", "REPO_READ"},
+                          cloud_repository_ids);
+    // An HTTPS push with the account's token is attributed to the account's owner (the
+    // consumer's owner, the API token's user, the access token's bot), which is who
+    // /2.0/user is; any other push was made by someone else.
+    if (pushed_with_account(r.remote_url, user, t.account))
+      id.actor = l.get("actor", "actor of " + t.account.url, "/user",
+                       {"read the pushing account", "account", "read:user:bitbucket", "REPO_READ"}, cloud_user_ids);
   } else {
-    id.repository =
-        l.get("repository", "repository " + in.repository,
-              base + "/projects/" + percent_encode(ascii_upper(owner)) + "/repos/" + percent_encode(ascii_lower(name)),
-              parse_server_repository);
-    if (!account->username.empty()) {
-      const std::string username = account->username;
-      id.actor = l.get("actor:" + username, "user " + username,
-                       base + "/users/" + percent_encode(ascii_lower(username)), parse_server_user,
+    id.repository = l.get("repository", "repository " + dest.repository, t.repo_api_path(),
+                          {"read the repository", "repository", "read:repository:bitbucket", "REPO_READ"},
+                          server_repository_ids);
+    if (!t.account.username.empty()) {
+      const std::string username = t.account.username;
+      id.actor = l.get("actor:" + username, "user " + username, "/users/" + percent_encode(ascii_lower(username)),
+                       {"read the user " + username, "", "", "REPO_READ"}, server_user_ids,
                        [&](const ApiJson& u) { return ascii_lower(u.value("name", "")) == ascii_lower(username); });
     }
   }

@@ -1,6 +1,9 @@
 // The values of a push report only Bitbucket knows (docs/DESIGN.md "Hooks and push reports":
-// repository and actor uuids or numeric ids), fetched from Bitbucket's REST API with the
-// account's own token, cached per account and repository, and left out on any failure.
+// repository and actor uuids or numeric ids), fetched through the REST client
+// (api/rest_client.hpp: the account's credential of whatever kind, Bearer or the API
+// token's Basic with the Atlassian e-mail, only inside its credential scope; 401/403/404
+// named; bounded answers) for the target api/target.hpp resolves, cached per account and
+// repository, and left out on any failure.
 //   Cloud:  GET /2.0/repositories/{workspace}/{repo_slug}, GET /2.0/user
 //   Server: GET /rest/api/1.0/projects/{key}/repos/{slug}, GET /rest/api/1.0/users/{userSlug}
 // Only the fields the webhook bodies carry are kept, already in the shape Bitbucket's
@@ -10,14 +13,12 @@
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
+#include "api/rest_client.hpp"
 #include "config/config.hpp"
+#include "guard/clone_state.hpp"
 #include "outbox/push_record.hpp"
 
 namespace bbsot {
-
-using ApiJson = nlohmann::ordered_json;
 
 struct BitbucketIdentity {
   // Cloud: uuid, is_private, owner, workspace, project.
@@ -34,18 +35,11 @@ std::optional<ApiJson> parse_cloud_repository(const std::string& body);
 std::optional<ApiJson> parse_cloud_user(const std::string& body);
 std::optional<ApiJson> parse_server_repository(const std::string& body);
 std::optional<ApiJson> parse_server_user(const std::string& body);
-
-// The API base for the account and integration: the account's api_url, else
-// https://api.bitbucket.org/2.0 for Cloud on bitbucket.org, <url>/rest/api/1.0 for
-// Server; "" when unknown (Cloud elsewhere without api_url).
-std::string api_base(const Account& a, const IntegrationConfig& in);
-
-// Where the account's token may go for REST calls (HttpRequest::credential_scope): the
-// account's api_url when the user set one, else the account's own URL for Server, else
-// https://api.bitbucket.org/2.0 for a Cloud account on bitbucket.org; "" (nowhere) for a
-// Cloud account elsewhere without api_url. Only the user's file decides this, never the
-// committed one.
-std::string api_credential_scope(const Account& a);
+// The same for an answer already parsed (the REST client's).
+std::optional<ApiJson> cloud_repository_ids(const ApiJson& answer);
+std::optional<ApiJson> cloud_user_ids(const ApiJson& answer);
+std::optional<ApiJson> server_repository_ids(const ApiJson& answer);
+std::optional<ApiJson> server_user_ids(const ApiJson& answer);
 
 // Whether a push to `remote_url` was made with this (Cloud) account's token: https, and
 // the same account answers for that URL. Only then is /2.0/user the pusher.
@@ -72,11 +66,11 @@ Status write_api_cache(const std::string& path, const std::string& key, const Ap
 
 // ----------------------------------------------------------------------- lookup
 
-// Everything that can be learnt for a delivery of `r`: the repository's identity, and
-// the actor's when it is known who pushed (see pushed_with_account; Server: the
-// account's username). Never fails: what cannot be fetched is left out, with one trace
+// Everything that can be learnt for a delivery of `r` to `dest` (a destination the caller
+// has checked is approved): the repository's identity, and the actor's when it is known
+// who pushed (see pushed_with_account; Server: the account's username), with the account
+// that answers for `dest`. Never fails: what cannot be fetched is left out, with one trace
 // line (BBSOT_TRACE) and a short-lived cached failure.
-BitbucketIdentity lookup_identity(const PushRecord& r, const Destination& dest, const UserConfig& user,
-                                  const Account* account);
+BitbucketIdentity lookup_identity(const PushRecord& r, const Destination& dest, const UserConfig& user);
 
 }  // namespace bbsot

@@ -37,14 +37,20 @@ std::string BitbucketTarget::repo_api_path() const {
 std::string BitbucketTarget::repo_label() const { return repository.owner + "/" + repository.slug; }
 
 R resolve_bitbucket_target(const CloneState& state, const UserConfig& user) {
-  const RepoConfig repo = as_repo_config(state);
-  const auto& in = repo.integration;
   const Destination dest = current_destination(state);
   if (!bitbucket_approved(state, dest))
-    return R::failure("the Bitbucket repository " + in.repository + " on " + in.url +
+    return R::failure("the Bitbucket repository " + dest.repository + " on " + dest.url +
                       " is not approved on this machine (the team's .bbsot.yml names it); run: git bbsot approve");
+  return bitbucket_target_for(dest, user, as_repo_config(state).path);
+}
+
+R bitbucket_target_for(const Destination& dest, const UserConfig& user, const std::string& named_in) {
+  IntegrationConfig in;
+  in.type = dest.type;
+  in.url = dest.url;
+  in.repository = dest.repository;
   auto name = split_repository(in.repository);
-  if (!name) return R::failure("integration.repository in " + repo.path + ": " + name.error());
+  if (!name) return R::failure("integration.repository in " + named_in + ": " + name.error());
   const AccountMatch m = match_account(user.accounts, integration_request(in));
   const std::string account_url = integration_account_url(in);
   if (!m.account)

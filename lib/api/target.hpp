@@ -1,6 +1,6 @@
 // Where Bitbucket's REST API is for this repository, and with which account: the one
-// place every REST call site asks (webhook, doctor, status, wait; the push-report ids
-// will follow). Keep it the single entry point: the trust boundary (docs/DESIGN.md "Trust
+// place every REST call site asks (webhook, doctor, status, wait, the push-report
+// ids too). Keep it the single entry point: the trust boundary (docs/DESIGN.md "Trust
 // boundary", issue 11) is enforced here. The committed .bbsot.yml names the repository
 // and the Bitbucket URL, but only the user's own file decides where a token may go:
 // the API base must lie inside the account's credential scope, and the clone-local
@@ -46,5 +46,11 @@ struct BitbucketTarget {
 // (guard/clone_state.hpp bitbucket_approved) is refused, so no token reaches an API a
 // committed file alone named.
 [[nodiscard]] Expected<BitbucketTarget> resolve_bitbucket_target(const CloneState& state, const UserConfig& user);
+
+// The same for a destination a record carries (a report keeps the destination it was made
+// for), without the approval check: the caller has made it (bitbucket_approved).
+// `named_in`: where the repository name came from, for the message.
+[[nodiscard]] Expected<BitbucketTarget> bitbucket_target_for(const Destination& dest, const UserConfig& user,
+                                                             const std::string& named_in);
 
 }  // namespace bbsot

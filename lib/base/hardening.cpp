@@ -48,7 +48,7 @@ Status check_private_path(const std::string& path, const std::string& what, bool
     return Status::failure("cannot inspect " + what + " " + path + ": " + std::strerror(errno));
   if (no_symlink && S_ISLNK(st.st_mode))
     return Status::failure(what + " " + path + " is a symbolic link; bbsot does not follow it (another user could " +
-                           "point it at their directory); make it a real directory: rm " + path + " && mkdir -m 700 " +
+                           "point it at their directory) and must be a real directory; run: rm " + path + " && mkdir -m 700 " +
                            path);
   if (st.st_uid != ::geteuid())
     return Status::failure(what + " " + path + " belongs to another user (uid " + std::to_string(st.st_uid) +

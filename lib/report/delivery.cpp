@@ -369,7 +369,7 @@ WebhookContext context_for(const PushRecord& r, const Destination& d, const User
   const Account* account = match_account(user.accounts, integration_request(in)).account;
   if (d.type == BitbucketType::Server && account) ctx.server_username = account->username;
   // Tokens go only to an approved Bitbucket repository's API.
-  if (state && bitbucket_approved(*state, d)) ctx.identity = lookup_identity(r, d, user, account);
+  if (state && bitbucket_approved(*state, d)) ctx.identity = lookup_identity(r, d, user);
   ctx.now = now;
   return ctx;
 }

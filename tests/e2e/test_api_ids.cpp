@@ -52,16 +52,27 @@ std::string slurp(const std::string& path) {
 // requests.log), accepting the tokens listed in `tokens_file`.
 class ApiServer {
  public:
-  ApiServer(const std::string& dir, const TestCA& ca, const std::string& tokens_file)
+  // `basic_file`: "user:password" lines the API accepts as HTTP Basic (API tokens).
+  ApiServer(const std::string& dir, const TestCA& ca, const std::string& tokens_file,
+            const std::string& basic_file = "")
       : state_(dir + "/state"), server_([&] {
           fs::create_directories(dir + "/state");
-          return Server::start({support_dir() + "/api_server.py", "--cert", ca.cert, "--key", ca.key, "--port-file",
-                                dir + "/port", "--state-dir", dir + "/state", "--tokens-file", tokens_file},
-                               dir + "/port");
+          std::vector<std::string> argv{support_dir() + "/api_server.py", "--cert", ca.cert, "--key", ca.key,
+                                        "--port-file", dir + "/port", "--state-dir", dir + "/state", "--tokens-file",
+                                        tokens_file};
+          if (!basic_file.empty()) argv.insert(argv.end(), {"--basic-file", basic_file});
+          return Server::start(argv, dir + "/port");
         }()) {}
   void answers(const json& a) { write_file(state_ + "/answers.json", a.dump()); }
   void mode(const std::string& m) { write_file(state_ + "/mode", m + "\n"); }
   std::vector<std::string> log() const { return read_lines(state_ + "/requests.log"); }
+  // requests.jsonl: method, path, auth scheme, Basic user name, accepted, status.
+  std::vector<json> requests() const {
+    std::vector<json> out;
+    for (const auto& l : read_lines(state_ + "/requests.jsonl")) out.push_back(json::parse(l));
+    return out;
+  }
+  std::string state_dir() const { return state_; }
   std::string base() const { return "https://127.0.0.1:" + std::to_string(server_.port()); }
   Server& server() { return server_; }
 
@@ -262,6 +273,69 @@ TEST_F(ApiIds, CloudHttpsPushWithTheAccountCarriesTheActorIds) {
   expect_no_token_leaked();
 }
 
+// The Cloud account kinds of issue 15, through the same REST client as every other call:
+// an Atlassian API token calls the API with HTTP Basic (the Atlassian e-mail and the
+// token), an access token with Bearer. An HTTPS push made with either fetches the
+// repository's and the pusher's ids; the token shows nowhere.
+class ApiIdsTokenKinds : public ApiIds {
+ protected:
+  // git over HTTPS on the git double as `git_user` with `token`; the API double accepts
+  // it as Bearer (`bearer`) or as Basic alice@example.com:token.
+  void push_with(const std::string& git_user, const std::string& account_lines, bool bearer) {
+    write_file(tmp_.path() + "/git-tokens", std::string(kToken) + "\n");
+    write_file(tmp_.path() + "/token", std::string(kToken) + "\n", 0600);
+    write_file(tmp_.path() + "/bearer-tokens", bearer ? std::string(kToken) + "\n" : "");
+    write_file(tmp_.path() + "/basic", bearer ? "" : "alice@example.com:" + std::string(kToken) + "\n");
+    GitHttpServer git_server(tmp_.path() + "/git", shared_ca(), git_user, tmp_.path() + "/git-tokens");
+    git_server.create_repo("acme/shop.git");
+    api_ = std::make_unique<ApiServer>(tmp_.path() + "/api", shared_ca(), tmp_.path() + "/bearer-tokens",
+                                       tmp_.path() + "/basic");
+    api_->answers(json{{"/2.0/repositories/acme/shop", cloud_repo_answer()}, {"/2.0/user", cloud_user_answer()}});
+    const std::string host = "https://127.0.0.1:" + std::to_string(git_server.port());
+    write_user_config("  - url: " + host + "/acme\n" + account_lines + "    token_command: cat " + tmp_.path() +
+                      "/token\n    api_url: " + api_->base() + "/2.0\n");
+    env_["GIT_SSL_CAINFO"] = shared_ca().ca;
+    git({"config", "--global", "credential.helper", "bbsot"}, tmp_.path());
+    git({"config", "--global", "credential.useHttpPath", "true"}, tmp_.path());
+    git({"remote", "set-url", "origin", git_server.url_for("acme/shop.git")});
+    write_repo_config(false, host);
+    push_feature();
+    body_ = delivery(0);
+  }
+
+  void expect_ids_fetched_as(const std::string& scheme, const std::string& basic_user) {
+    EXPECT_EQ(body_["repository"]["uuid"], kRepoUuid) << body_.dump();
+    EXPECT_EQ(body_["actor"]["uuid"], "{d301}") << body_.dump();
+    EXPECT_EQ(body_["actor"]["display_name"], "Acme bot");
+    auto reqs = api_->requests();
+    ASSERT_EQ(reqs.size(), 2u) << slurp(api_->state_dir() + "/requests.log");
+    for (const auto& r : reqs) {
+      EXPECT_EQ(r["auth"], scheme) << r.dump();
+      EXPECT_EQ(r["basic_user"], basic_user) << r.dump();
+      EXPECT_EQ(r["auth_ok"], true) << r.dump();
+      EXPECT_EQ(r["status"], 200) << r.dump();
+    }
+    const std::string shown = slurp(trace_) + slurp(tmp_.path() + "/receiver/requests.log") +
+                              slurp(api_->state_dir() + "/requests.jsonl") + slurp(api_->state_dir() + "/requests.log");
+    ASSERT_FALSE(slurp(trace_).empty()) << "BBSOT_TRACE wrote nothing";
+    EXPECT_FALSE(contains(shown, kToken)) << "the token was shown";
+    EXPECT_TRUE(contains(slurp(trace_), "api: repository acme/shop: fetched")) << slurp(trace_);
+  }
+
+  static constexpr const char* kToken = "CANARY-ids-token-93e1";
+  json body_;
+};
+
+TEST_F(ApiIdsTokenKinds, ApiTokenFetchesIdsWithBasicAndTheAtlassianEmail) {
+  push_with("x-bitbucket-api-token-auth", "    kind: api_token\n    email: alice@example.com\n", false);
+  expect_ids_fetched_as("basic", "alice@example.com");
+}
+
+TEST_F(ApiIdsTokenKinds, AccessTokenFetchesIdsWithBearer) {
+  push_with("x-token-auth", "    kind: access_token\n", true);
+  expect_ids_fetched_as("bearer", "");
+}
+
 TEST_F(ApiIds, ApiDownStillDeliversWithoutIdsAndWithoutDelay) {
   setup_cloud();
   api_->server().stop();
@@ -297,7 +371,7 @@ TEST_F(ApiIds, UnknownRepositoryIs404AndLeftOut) {
   EXPECT_FALSE(b["repository"].contains("uuid"));
   ASSERT_EQ(api_->log().size(), 1u);
   EXPECT_TRUE(contains(api_->log()[0], "auth=ok status=404")) << api_->log()[0];
-  EXPECT_TRUE(contains(slurp(trace_), "HTTP 404 from")) << slurp(trace_);
+  EXPECT_TRUE(contains(slurp(trace_), "api: repository acme/shop: left out: Bitbucket has no acme/shop")) << slurp(trace_);
 }
 
 TEST_F(ApiIds, TokenTheApiDoesNotKnowIs401AndLeftOut) {
@@ -306,8 +380,11 @@ TEST_F(ApiIds, TokenTheApiDoesNotKnowIs401AndLeftOut) {
   push_feature();
   json b = delivery(0);
   EXPECT_FALSE(b["repository"].contains("uuid"));
-  ASSERT_EQ(api_->log().size(), 1u);
-  EXPECT_TRUE(contains(api_->log()[0], "auth=bad status=401")) << api_->log()[0];
+  // The REST client's rule: one fresh token from the consumer, then the 401 stands.
+  ASSERT_EQ(api_->log().size(), 2u);
+  for (const auto& l : api_->log()) EXPECT_TRUE(contains(l, "auth=bad status=401")) << l;
+  EXPECT_EQ(oauth_->count(), 2) << "the refused token was not replaced once";
+  EXPECT_TRUE(contains(slurp(trace_), "api: repository acme/shop: left out: Bitbucket did not accept")) << slurp(trace_);
   expect_no_token_leaked();
 }
 

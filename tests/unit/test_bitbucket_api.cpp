@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "api/identity.hpp"
+#include "api/target.hpp"
 #include "base/clock.hpp"
 #include "base/files.hpp"
 #include "token/token_cache.hpp"
@@ -112,26 +113,36 @@ Account cloud_account(const std::string& url = "https://bitbucket.org/acme") {
   return a;
 }
 
-TEST(BitbucketApiBase, DefaultsAndOverride) {
-  IntegrationConfig cloud;
-  cloud.url = "https://bitbucket.org";
-  cloud.repository = "acme/shop";
-  Account a = cloud_account();
-  EXPECT_EQ(api_base(a, cloud), "https://api.bitbucket.org/2.0");
-  cloud.url = "https://bitbucket.org/";
-  EXPECT_EQ(api_base(a, cloud), "https://api.bitbucket.org/2.0");
+// A record's destination is looked up where the user's account says, as every REST call.
+TEST(BitbucketApiTarget, ARecordsDestinationUsesTheAccountsApi) {
+  Destination cloud{BitbucketType::Cloud, "https://bitbucket.org", "acme/shop", ""};
+  UserConfig user;
+  user.path = "config.yml";
+  user.accounts = {cloud_account()};
+  auto t = bitbucket_target_for(cloud, user, "the record");
+  ASSERT_TRUE(t) << t.error();
+  EXPECT_EQ(t->api_base, "https://api.bitbucket.org/2.0");
+  EXPECT_EQ(t->repo_api_path(), "/repositories/acme/shop");
   cloud.url = "https://127.0.0.1:9999";
-  EXPECT_EQ(api_base(a, cloud), "") << "never guessed for another Cloud host";
-  a.api_url = "https://127.0.0.1:8443/2.0";
-  EXPECT_EQ(api_base(a, cloud), "https://127.0.0.1:8443/2.0");
+  user.accounts = {cloud_account("https://127.0.0.1:9999/acme")};
+  EXPECT_FALSE(bitbucket_target_for(cloud, user, "the record")) << "never guessed for another Cloud host";
+  user.accounts[0].api_url = "https://127.0.0.1:8443/2.0";
+  t = bitbucket_target_for(cloud, user, "the record");
+  ASSERT_TRUE(t) << t.error();
+  EXPECT_EQ(t->api_base, "https://127.0.0.1:8443/2.0");
+  EXPECT_EQ(t->credential_scope, "https://127.0.0.1:8443/2.0");
 
-  IntegrationConfig server;
-  server.type = BitbucketType::Server;
-  server.url = "https://bb.example.com/bitbucket";
+  Destination server{BitbucketType::Server, "https://bb.example.com/bitbucket", "SHOP/web", ""};
   Account s;
   s.type = BitbucketType::Server;
+  s.kind = AccountKind::HttpAccessToken;
   s.url = server.url;
-  EXPECT_EQ(api_base(s, server), "https://bb.example.com/bitbucket/rest/api/1.0");
+  user.accounts = {s};
+  t = bitbucket_target_for(server, user, "the record");
+  ASSERT_TRUE(t) << t.error();
+  EXPECT_EQ(t->api_base, "https://bb.example.com/bitbucket/rest/api/1.0");
+  EXPECT_EQ(t->repo_api_path(), "/projects/SHOP/repos/web");
+  EXPECT_FALSE(bitbucket_target_for(server, UserConfig{}, "the record")) << "no account, no target";
 }
 
 TEST(BitbucketApiConfig, ApiUrlIsOptionalAndHttpsOnly) {
@@ -221,13 +232,14 @@ TEST_F(ApiCache, UnreachableApiIsLeftOutAndTheFailureCached) {
   UserConfig user;
   Account a;
   a.type = BitbucketType::Server;
+  a.kind = AccountKind::HttpAccessToken;
   a.url = "https://bb.example.com";
   a.username = "ada";
   a.token.value = "canary-token-value";
   a.api_url = "https://127.0.0.1:1/rest/api/1.0";
   user.accounts = {a};
   PushRecord r;
-  BitbucketIdentity id = lookup_identity(r, repo, user, &user.accounts[0]);
+  BitbucketIdentity id = lookup_identity(r, repo, user);
   EXPECT_TRUE(id.empty());
   const std::string path = api_cache_path(user.accounts[0], a.api_url, "SHOP/web");
   auto e = read_api_cache(path, "repository", now_epoch());
@@ -242,7 +254,7 @@ TEST_F(ApiCache, UnreachableApiIsLeftOutAndTheFailureCached) {
 TEST(BitbucketApiLookup, NoAccountNoLookup) {
   Destination repo;
   repo.repository = "acme/shop";
-  EXPECT_TRUE(lookup_identity(PushRecord{}, repo, UserConfig{}, nullptr).empty());
+  EXPECT_TRUE(lookup_identity(PushRecord{}, repo, UserConfig{}).empty());
 }
 
 }  // namespace
