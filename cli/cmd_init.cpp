@@ -608,7 +608,7 @@ int cmd_init(const Args& args) {
                    " (commit it to share it with your team)");
   }
   if (plan.state_after != plan.state_before) {
-    auto s = update_clone_state(plan.common_dir, [&](std::optional<CloneState>) { return std::optional(plan.state); });
+    auto s = update_clone_state(plan.common_dir, [&](const std::optional<CloneState>&) { return std::optional(plan.state); });
     if (!s) throw Error("git bbsot init: " + s.error());
     done.push_back("this clone's record written (" + clone_state_path(plan.common_dir) + "): source '" +
                    plan.state.guard.source_remote + "', " +

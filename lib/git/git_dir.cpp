@@ -77,7 +77,7 @@ bool idx_has(const std::string& path, const std::string& raw) {
   if (pread_all(fd, head, sizeof head, 0)) {
     const bool v2 = std::memcmp(head, "\377tOc", 4) == 0 && be32(head + 4) == 2;
     const off_t fanout_at = v2 ? 8 : 0;
-    const off_t names_at = fanout_at + 256 * 4;
+    const off_t names_at = fanout_at + off_t{256} * 4;
     const size_t stride = v2 ? raw.size() : raw.size() + 4;  // v1: offset, then the name
     const size_t name_off = v2 ? 0 : 4;
     const auto bucket = static_cast<unsigned char>(raw[0]);
@@ -87,7 +87,7 @@ bool idx_has(const std::string& path, const std::string& raw) {
       found = pread_all(fd, fb + 4, 4, fanout_at);
       hi = found ? be32(fb + 4) : 0;
     } else {
-      found = pread_all(fd, fb, 8, fanout_at + (bucket - 1) * 4);
+      found = pread_all(fd, fb, 8, fanout_at + off_t{bucket - 1} * 4);
       if (found) lo = be32(fb), hi = be32(fb + 4);
     }
     found = false;

@@ -59,6 +59,7 @@ Expected<int> run_hook_file(const std::string& path, const std::vector<std::stri
       env_strings.emplace_back(*e);
   if (done_env) env_strings.push_back(std::string(kPrePushDoneEnv) + "=1");
   std::vector<char*> envp;
+  envp.reserve(env_strings.size() + 1);
   for (auto& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
   posix_spawn_file_actions_t fa;

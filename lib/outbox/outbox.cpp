@@ -64,7 +64,7 @@ int64_t int_field(const json& j, const char* key, int64_t fallback, int64_t lo =
 // Seconds since the epoch as bbsot keeps them: never negative, and small enough that the
 // nanoseconds (created_ns) and any sum with a delay stay inside int64 (year 2262). A record
 // is a file anyone with the account can edit; an absurd time is refused, not overflowed.
-constexpr int64_t kMaxEpoch = INT64_MAX / 1000000000 - 86400 * 366;
+constexpr int64_t kMaxEpoch = INT64_MAX / 1000000000 - int64_t{86400} * 366;
 
 CommitInfo commit_from(const json& j) {
   CommitInfo c;
@@ -473,7 +473,7 @@ Status Outbox::add_notice(const std::string& line) {
   std::string one = line;
   std::replace(one.begin(), one.end(), '\n', ' ');
   if (("\n" + text).find("\n" + one + "\n") != std::string::npos) return ok_status();
-  if (text.size() > 32 * 1024) return ok_status();  // enough to tell; the rest is in report list
+  if (text.size() > size_t{32} * 1024) return ok_status();  // enough to tell; the rest is in report list
   return write_file_atomic(path, text + one + "\n", 0600);
 }
 

@@ -40,7 +40,7 @@ namespace {
 
 // The envelope of a body (actor, repository, Server's commits list): what a part may hold
 // besides its changes. Generous on purpose: the API's ids add a few hundred bytes.
-constexpr size_t kEnvelopeReserve = 32 * 1024;
+constexpr size_t kEnvelopeReserve = size_t{32} * 1024;
 constexpr int kDeliverLockMs = 10 * 60 * 1000;
 
 double random_jitter() {
@@ -206,7 +206,7 @@ std::vector<PushRecord> prepare_parts(PushRecord r, std::vector<RefChange> chang
 // Bitbucket repository; records of bbsot 0.1 carry no destination at all.
 Destination destination_of(const PushRecord& r, const std::optional<CloneState>& state) {
   if (!state) return r.has_destination ? r.destination : Destination{};
-  const Destination now = current_destination(*state);
+  Destination now = current_destination(*state);
   if (!r.has_destination) return now;
   if (r.destination.hook_url.empty() && now.same_bitbucket(r.destination)) return now;
   return r.destination;

@@ -16,7 +16,7 @@ namespace bbsot {
 
 constexpr int64_t kRetryMinSeconds = 5;
 constexpr int64_t kRetryCapSeconds = 300;
-constexpr int64_t kLingerSeconds = 30 * 60;        // the detached deliverer retries on its own this long
+constexpr int64_t kLingerSeconds = int64_t{30} * 60;        // the detached deliverer retries on its own this long
 constexpr int64_t kKeepSentSeconds = int64_t{7} * 86400;
 
 enum class Verdict {
