@@ -78,46 +78,8 @@ cmake -S "$here" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREF
 cmake --build "$build_dir" -j "$jobs"
 
 if [ "$run_tests" = 1 ]; then
-  # lefthook and husky for the hook-manager tests, without their install scripts (which
-  # would install hooks into whatever repository npm runs in).
-  if [ ! -x "$build_dir/node_tools/node_modules/.bin/lefthook" ] || [ ! -x "$build_dir/node_tools/node_modules/.bin/husky" ]; then
-    npm install --silent --no-audit --no-fund --ignore-scripts --prefix "$build_dir/node_tools" lefthook@2 husky@9 >/dev/null
-  fi
-  # 1. The whole suite: unit and end-to-end tests (real git, TLS servers on 127.0.0.1).
-  echo "bbsot: running the test suite"
-  ctest --test-dir "$build_dir" --output-on-failure -j "$jobs" --timeout 300
-  # 2. The same suite built with AddressSanitizer and UndefinedBehaviorSanitizer, but for
-  #    the pushes of thousands of refs (label scale): the code they run is the code the
-  #    small pushes run, and under ASan they alone would take most of CI's time.
-  echo "bbsot: running the test suite under ASan+UBSan"
-  cmake -S "$here" -B "$build_dir/sanitize" -DCMAKE_BUILD_TYPE=Debug -DBBSOT_SANITIZE=ON >/dev/null
-  cmake --build "$build_dir/sanitize" -j "$jobs"
-  BBSOT_NODE_TOOLS="$build_dir/node_tools" \
-    ctest --test-dir "$build_dir/sanitize" --output-on-failure -j "$jobs" --timeout 300 -LE scale
-  # 3. The concurrency tests under ThreadSanitizer (its own build: TSan excludes ASan). Only
-  #    the e2e tests start threads (the harness, libcurl's resolver, the demo's endpoint);
-  #    no unit test does, so unit_tests is not built here.
-  echo "bbsot: running the concurrency tests under ThreadSanitizer"
-  cmake -S "$here" -B "$build_dir/tsan" -DCMAKE_BUILD_TYPE=Debug -DBBSOT_TSAN=ON >/dev/null
-  cmake --build "$build_dir/tsan" -j "$jobs" --target e2e_tests
-  # Older TSan runtimes abort ("unexpected memory mapping") with high ASLR entropy
-  # (vm.mmap_rnd_bits > 28); the tests then run with ASLR off.
-  tsan_run=()
-  tsan_probe=$("$build_dir/tsan/stage/bin/git-bbsot" --version 2>&1 || true)
-  case "$tsan_probe" in
-    *"unexpected memory mapping"*) tsan_run=(setarch "$(uname -m)" -R) ;;
-  esac
-  "${tsan_run[@]}" ctest --test-dir "$build_dir/tsan" --output-on-failure -j "$jobs" --timeout 300 \
-    -R '^(Credential\.SixteenParallelFillsMakeOneTokenRequest|Hooks\.TwoWorktreesPushingAtOnce|Hooks\.DelivererKilledMidRequestLosesNothing|CliDemo\.RunsAndCleansUp)$'
-  # 4. Fuzz smoke runs and static checks.
-  if [ -x "$here/tests/fuzz/run.sh" ]; then
-    echo "bbsot: fuzz smoke runs"
-    JOBS="$jobs" "$here/tests/fuzz/run.sh" "${BBSOT_FUZZ_SECONDS:-20}" "$build_dir/fuzz"
-  fi
-  if [ -x "$here/tests/static_checks.sh" ]; then
-    echo "bbsot: static checks"
-    JOBS="$jobs" "$here/tests/static_checks.sh" "$build_dir/tidy"
-  fi
+  # Every check, stage by stage and timed: tests/run_all.sh (also runnable on its own).
+  JOBS="$jobs" "$here/tests/run_all.sh" "$build_dir"
 fi
 
 cmake --install "$build_dir" >/dev/null

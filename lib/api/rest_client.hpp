@@ -43,23 +43,15 @@ struct ApiError {
   std::vector<std::string> granted_scopes;   // Cloud 403 error.detail.granted
 };
 
+// A value or the REST API's refusal (base/error.hpp: Result).
 template <class T>
-class [[nodiscard]] ApiResult {
- public:
-  ApiResult(T value) : v_(std::move(value)) {}
-  ApiResult(ApiError e) : v_(std::move(e)) {}
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  T& value() { return std::get<0>(v_); }
-  const T& value() const { return std::get<0>(v_); }
-  T& operator*() { return value(); }
-  const T& operator*() const { return value(); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  const ApiError& error() const { return std::get<1>(v_); }
+class [[nodiscard]] ApiResult : public Result<T, ApiError> {
+  using Base = Result<T, ApiError>;
 
- private:
-  std::variant<T, ApiError> v_;
+ public:
+  ApiResult(T value) : Base(std::move(value)) {}
+  ApiResult(ApiError e) : Base(typename Base::FailureTag{}, std::move(e)) {}
+  const ApiError& error() const { return this->failure_value(); }
 };
 
 // What a call is for and what it needs, so a refusal can say which permission is missing.

@@ -36,13 +36,14 @@ class ConfigError : public Error {
       : Error(message, kExitUsage, std::move(hints)) {}
 };
 
-// A value or a one-line failure message. [[nodiscard]]: a result is never dropped (a
-// caller that means to ignore one says so with (void) and a comment why).
-template <class T>
-class [[nodiscard]] Expected {
+// A value of T or a failure E: the one shape of Expected<T> (E: a message) and of the
+// REST client's ApiResult<T> (E: the HTTP status, message and scopes). [[nodiscard]]: a
+// result is never dropped (a caller that means to ignore one says so with (void) and a
+// comment why).
+template <class T, class E>
+class [[nodiscard]] Result {
  public:
-  Expected(T value) : v_(std::move(value)) {}
-  static Expected failure(std::string message) { return Expected(Fail{std::move(message)}); }
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
   T& value() { return std::get<0>(v_); }
@@ -51,14 +52,34 @@ class [[nodiscard]] Expected {
   const T& operator*() const { return value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
-  const std::string& error() const { return std::get<1>(v_).message; }
+
+ protected:
+  // Built in place, never from a moved temporary variant: GCC 12 then warns that the
+  // failure's string "may be used uninitialized" (-Wmaybe-uninitialized, a false positive).
+  struct FailureTag {};
+  Result(FailureTag, E failure) : v_(std::in_place_index<1>, std::move(failure)) {}
+  const E& failure_value() const { return std::get<1>(v_); }
 
  private:
-  struct Fail {
-    std::string message;
-  };
-  explicit Expected(Fail f) : v_(std::move(f)) {}
-  std::variant<T, Fail> v_;
+  std::variant<T, E> v_;
+};
+
+struct FailureMessage {
+  std::string message;
+};
+
+// A value or a one-line failure message.
+template <class T>
+class [[nodiscard]] Expected : public Result<T, FailureMessage> {
+  using Base = Result<T, FailureMessage>;
+
+ public:
+  Expected(T value) : Base(std::move(value)) {}
+  static Expected failure(std::string message) { return Expected(FailureMessage{std::move(message)}); }
+  const std::string& error() const { return this->failure_value().message; }
+
+ private:
+  explicit Expected(FailureMessage f) : Base(typename Base::FailureTag{}, std::move(f)) {}
 };
 
 struct Unit {};
