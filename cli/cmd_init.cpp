@@ -311,6 +311,43 @@ struct InitPlan {
   std::vector<std::string> notes;    // printed after the actions
 };
 
+// Re-running init must not let the checked-out .bbsot.yml loosen the clone's guard: a
+// branch or pull request with a hostile file would otherwise make the mirror pushable
+// (docs/TRUST.md). What the user typed (--fetch-branches, --source-remote, --mirror-remote)
+// or confirmed (--yes, a "y" on a terminal) is consent; anything else looser than the
+// record is kept as the record had it, and said. Tightening applies as always.
+void keep_guard_unless_consented(InitPlan& plan, const CloneState& before, const ParsedArgs& p, bool ask_ok) {
+  GuardRecord& g = plan.state.guard;
+  const GuardRecord& b = before.guard;
+  std::vector<std::string> looser;
+  const bool drop_fetch = b.fetch_branches && !g.fetch_branches && !p.vm.count("fetch-branches");
+  if (drop_fetch) looser.push_back("fetch_branches off (the mirror would become pushable)");
+  std::vector<std::string> lost_patterns, lost_remotes;
+  for (const auto& pat : b.mirror_patterns)
+    if (std::find(g.mirror_patterns.begin(), g.mirror_patterns.end(), pat) == g.mirror_patterns.end()) lost_patterns.push_back(pat);
+  for (const auto& r : b.mirror_remotes)
+    if (std::find(g.mirror_remotes.begin(), g.mirror_remotes.end(), r) == g.mirror_remotes.end()) lost_remotes.push_back(r);
+  for (const auto& pat : lost_patterns) looser.push_back("hosts matching " + pat + " no longer the mirror");
+  for (const auto& r : lost_remotes) looser.push_back("remote '" + r + "' no longer the mirror");
+  const bool other_source =
+      !b.source_remote.empty() && g.source_remote != b.source_remote && !p.vm.count("source-remote");
+  if (other_source) looser.push_back("remote '" + g.source_remote + "' as the source instead of '" + b.source_remote + "'");
+  if (looser.empty() || p.vm.count("yes")) return;
+  std::string what;
+  for (const auto& l : looser) what += (what.empty() ? "" : "; ") + l;
+  if (ask_ok && confirm("The checked-out .bbsot.yml loosens this clone's guard: " + what + ". Apply that")) return;
+  if (drop_fetch) {
+    g.fetch_branches = true;
+    plan.state.integration.fetch_branches = before.integration.fetch_branches;
+    plan.state.integration.prune_branches = before.integration.prune_branches;
+  }
+  for (const auto& pat : lost_patterns) g.mirror_patterns.push_back(pat);
+  for (const auto& r : lost_remotes) g.mirror_remotes.push_back(r);
+  if (other_source) g.source_remote = b.source_remote;
+  plan.notes.push_back("kept this clone's guard as it was: the checked-out .bbsot.yml would loosen it (" + what +
+                       "); to accept that, run git bbsot init --yes on a branch whose .bbsot.yml you trust");
+}
+
 InitPlan make_plan(const ParsedArgs& p) {
   InitPlan plan;
   auto repo = GitRepo::open_from_env();
@@ -432,6 +469,7 @@ InitPlan make_plan(const ParsedArgs& p) {
   if (before) {
     plan.state.approved = before->approved;
     plan.state_before = clone_state_json(*before);
+    keep_guard_unless_consented(plan, *before, p, ask_ok);
   }
   const Destination dest = current_destination(plan.state);
   if (!approve && is_approved(plan.state, dest)) approve = true;
@@ -622,6 +660,7 @@ int cmd_init(const Args& args) {
     if (!w) throw Error(w.error());
   }
   for (const auto& n : plan.user_notes) done.push_back(n);
+  for (const auto& n : plan.notes) done.push_back(n);
   const IntegrationConfig& in = plan.state.integration;
   const std::string url = integration_account_url(in);
   // The helper's own matcher decides: a broader account (https://bitbucket.org) answers too,

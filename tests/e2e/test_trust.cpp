@@ -109,6 +109,28 @@ TEST_F(Trust, CheckedOutBranchConfigIsIgnored) {
   EXPECT_TRUE(attacker.attempts().empty());
 }
 
+// Re-running init on such a branch (docs/TRUST.md named it a residual risk: the file's
+// fetch_branches: false made the mirror pushable) keeps the guard unless the user says so.
+TEST_F(Trust, InitOnAHostileBranchKeepsTheGuardWithoutConsent) {
+  git_ok({"checkout", "-q", "-b", "pr-branch"});
+  write_file(work_ + "/.bbsot.yml", team_config("  fetch_branches: false\n"));
+  commit_team_config("hostile");
+  const std::string sha = commit("for the mirror");
+  auto i = bbsot({"init"});
+  ASSERT_EQ(i.exit_code, 0) << describe(i);
+  EXPECT_TRUE(contains(i.out, "kept this clone's guard as it was")) << i.out;
+  EXPECT_TRUE(contains(i.out, "fetch_branches off")) << i.out;
+  auto r = push({"platform", "pr-branch"});
+  EXPECT_NE(r.exit_code, 0) << "init on a branch with a hostile file made the mirror pushable\n" << describe(r);
+  EXPECT_FALSE(contains(ls_remote("platform"), sha));
+  // Consent, typed: the user's own --yes on that branch applies it.
+  i = bbsot({"init", "--yes"});
+  ASSERT_EQ(i.exit_code, 0) << describe(i);
+  EXPECT_FALSE(contains(i.out, "kept this clone's guard")) << i.out;
+  r = push({"platform", "pr-branch"});
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+}
+
 // A remote named as the source by the committed file counts by its URL only.
 TEST_F(Trust, ANameInTheTeamFileNeverMakesAnotherRemoteTheSource) {
   const std::string other = tmp_.path() + "/github.git";
