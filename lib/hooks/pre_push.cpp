@@ -74,6 +74,19 @@ int refuse_mirror(std::ostream& out, const std::string& remote, const RepoConfig
   return kExitFailed;
 }
 
+// When bbsot cannot do its check (its configuration unreadable, an error of its own): a
+// push to a URL that is a platform's mirror by the known hosts is refused all the same (a
+// push to the mirror is never let through because bbsot failed); anything else goes on
+// with the warning (a push to Bitbucket is never blocked by bbsot's failure).
+int fail_closed_for_mirror(std::ostream& out, const std::string& remote, const std::string& url,
+                           const std::vector<PushLine>& lines, const std::string& why) {
+  const RepoConfig defaults;
+  if (classify_remote(remote, url, defaults) == RemoteRole::Mirror && !env_flag("BBSOT_ALLOW_MIRROR_PUSH"))
+    return refuse_mirror(out, remote, defaults, "", lines, why);
+  warn(out, why + "; this push is not checked");
+  return -1;
+}
+
 void print_plan(std::ostream& out, const std::vector<RefChange>& changes, const IntegrationConfig& in) {
   size_t shown = 0;
   for (const auto& c : changes) {
@@ -221,9 +234,8 @@ int check_unrecorded(std::ostream& out, const GitDirs& dirs, const std::string& 
   try {
     cfg = load_repo_config(path);
   } catch (const ConfigError& e) {
-    warn(out, std::string(e.what()) +
-                  "; this clone was never set up with `git bbsot init`, so this push is not checked");
-    return -1;
+    return fail_closed_for_mirror(out, remote, url, lines,
+                                  std::string(e.what()) + " (this clone was never set up with `git bbsot init`)");
   }
   // The file's remote names count here as they did before bbsot 0.2 (a clone it set up
   // has Bitbucket URLs, recognised anyway): what is recorded waits for `git bbsot init`,
@@ -271,12 +283,8 @@ int check_push(std::ostream& out, const std::vector<std::string>& args, const st
   if (!loaded) {
     // The record exists but cannot be read: fail closed for anything that looks like the
     // mirror by URL (the record's own names and patterns are unknown now).
-    RepoConfig defaults;
-    if (classify_remote(remote, url, defaults) == RemoteRole::Mirror && !env_flag("BBSOT_ALLOW_MIRROR_PUSH"))
-      return refuse_mirror(out, remote, defaults, "", lines,
-                           "bbsot cannot read this clone's record (" + loaded.error() + "); run: git bbsot init");
-    warn(out, "cannot read this clone's record (" + loaded.error() + "); run: git bbsot init");
-    return -1;
+    return fail_closed_for_mirror(out, remote, url, lines,
+                                  "bbsot cannot read this clone's record (" + loaded.error() + "); run: git bbsot init");
   }
   if (!*loaded) return check_unrecorded(out, *dirs, remote, url, lines);
   CloneState state = std::move(**loaded);
@@ -318,8 +326,15 @@ int run_pre_push(const std::string& started_as, const std::vector<std::string>& 
   try {
     rc = check_push(out, args, stdin_data);
   } catch (const std::exception& e) {
-    // bbsot failing must never block a push to Bitbucket.
-    warn(out, std::string("pre-push check failed: ") + e.what() + "; the push goes on");
+    // bbsot failing must never block a push to Bitbucket, nor let one to the mirror through.
+    try {
+      std::vector<std::string> ignored;
+      rc = fail_closed_for_mirror(out, args.size() > 0 ? args[0] : "", args.size() > 1 ? args[1] : "",
+                                  parse_push_lines(stdin_data, &ignored),
+                                  std::string("bbsot's pre-push check failed: ") + e.what());
+    } catch (const std::exception& again) {
+      warn(out, std::string("pre-push check failed: ") + again.what() + "; the push goes on");
+    }
   }
   if (rc >= 0) return rc;
   auto chained = run_chained_pre_push(started_as, args, stdin_data);

@@ -826,6 +826,33 @@ TEST_F(Hooks, BrokenConfigOnTheBranchChangesNothing) {
   EXPECT_EQ(record_files().size(), before);
 }
 
+// A clone never set up with init (hooks from the template), whose .bbsot.yml cannot be
+// read: the file cannot name the mirror, but a platform URL is still refused (a push to
+// the mirror is never let through because bbsot could not read its configuration), while
+// the push to Bitbucket goes on with the warning.
+TEST_F(Hooks, UnreadableFileInACloneNotSetUpStillRefusesAPlatformUrl) {
+  const std::string ssh = tmp_.path() + "/fake-ssh";
+  write_file(ssh,
+             "#!/bin/sh\n# the last argument is the command git runs on the server\n"
+             "while [ $# -gt 1 ]; do shift; done\ncd '" +
+                 tmp_.path() + "' && exec sh -c \"$1\"\n");
+  fs::permissions(ssh, fs::perms(0755));
+  fs::remove(work_ + "/.git/bbsot/clone.json");
+  write_file(work_ + "/.bbsot.yml", "integration:\n  type: bitbucket\n  repository: [acme/shop\n");
+  // The same bare repository as `platform`, reached by the platform's URL.
+  git_ok({"remote", "add", "env", "abc123@git.eu-3.platform.sh:platform.git"});
+  git_ok({"checkout", "-q", "-b", "feature"});
+  const std::string sha = commit("one");
+  auto r = push({"env", "feature"}, {{"GIT_SSH_COMMAND", ssh}});
+  EXPECT_NE(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(contains(r.err, "refusing to push to 'env'")) << r.err;
+  EXPECT_TRUE(contains(r.err, ".bbsot.yml")) << "the refusal says what could not be read:\n" << r.err;
+  EXPECT_FALSE(contains(ls_remote("platform"), sha));
+  r = push({"origin", "feature"});
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(contains(r.err, "this push is not checked")) << r.err;
+}
+
 // ------------------------------------------------------------- chained hooks
 
 TEST_F(Hooks, ChainedPrePushRunsAfterBbsotAndCanRefuse) {
