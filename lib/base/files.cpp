@@ -14,7 +14,16 @@ namespace bbsot {
 
 Expected<std::string> read_file(const std::string& path, size_t max_bytes, bool no_follow) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (no_follow ? O_NOFOLLOW : 0));
-  if (fd < 0) return Expected<std::string>::failure("cannot read " + path + ": " + std::strerror(errno));
+  if (fd < 0) {
+    const int e = errno;
+    // O_NOFOLLOW refuses a symbolic link with ELOOP, whose text ("Too many levels of
+    // symbolic links") hides why: say it.
+    struct stat st;
+    if (no_follow && e == ELOOP && ::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode))
+      return Expected<std::string>::failure("cannot read " + path +
+                                            ": it is a symbolic link, which bbsot does not follow here");
+    return Expected<std::string>::failure("cannot read " + path + ": " + std::strerror(e));
+  }
   std::string out;
   char buf[8192];
   for (;;) {
@@ -39,6 +48,11 @@ Expected<std::string> read_file(const std::string& path, size_t max_bytes, bool 
 bool path_exists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
+}
+
+bool entry_exists(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
 }
 
 std::string dirname_of(const std::string& path) {

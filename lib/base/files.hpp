@@ -14,6 +14,8 @@ namespace bbsot {
 [[nodiscard]] Expected<std::string> read_file(const std::string& path, size_t max_bytes = 16 << 20,
                                               bool no_follow = false);
 bool path_exists(const std::string& path);
+// The name itself exists (lstat): true for a symbolic link whatever it points to.
+bool entry_exists(const std::string& path);
 // Creates `path` and missing parents; the last component gets `mode` and, if it
 // already exists, is tightened to `mode` when it is wider.
 Status ensure_dir(const std::string& path, mode_t mode);

@@ -177,7 +177,8 @@ Expected<CloneState> parse_clone_state(const std::string& text) {
 Expected<std::optional<CloneState>> load_clone_state(const std::string& common_dir) {
   using E = Expected<std::optional<CloneState>>;
   const std::string path = clone_state_path(common_dir);
-  if (!path_exists(path)) return std::optional<CloneState>();
+  // lstat: a symbolic link, even a dangling one, is an unreadable record, not a missing one.
+  if (!entry_exists(path)) return std::optional<CloneState>();
   auto text = read_file(path, 1 << 20, true);
   if (!text) return E::failure(text.error());
   auto s = parse_clone_state(*text);

@@ -375,7 +375,7 @@ Status Outbox::write(const PushRecord& r) {
 Expected<PushRecord> Outbox::read(const std::string& id) const {
   if (!valid_record_id(id)) return Expected<PushRecord>::failure("'" + id + "' is not a report id");
   const std::string path = path_of(id);
-  if (!path_exists(path)) return Expected<PushRecord>::failure("no report " + id);
+  if (!entry_exists(path)) return Expected<PushRecord>::failure("no report " + id);
   auto text = read_file(path, kMaxRecordBytes, true);
   if (!text) return Expected<PushRecord>::failure("report " + id + " is unreadable: " + text.error());
   auto r = record_from_json(*text);
@@ -400,7 +400,7 @@ OutboxListing Outbox::list() const {
     const std::string path = join_path(dir_, n);
     auto text = read_file(path, kMaxRecordBytes, true);
     if (!text) {
-      if (path_exists(path)) out.unreadable.push_back({path, text.error()});
+      if (entry_exists(path)) out.unreadable.push_back({path, text.error()});  // a dangling link too
       continue;  // else removed meanwhile by a deliverer
     }
     auto r = record_from_json(*text);

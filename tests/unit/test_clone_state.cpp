@@ -4,7 +4,11 @@
 #include "guard/clone_state.hpp"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
+#include <filesystem>
+
+#include "base/files.hpp"
 #include "git/remote_url.hpp"
 
 namespace bbsot {
@@ -103,6 +107,48 @@ TEST(CloneState, UnreadableRecordsSayWhy) {
   auto future = parse_clone_state(R"({"version": 9})");
   ASSERT_FALSE(future);
   EXPECT_NE(future.error().find("format 9"), std::string::npos) << future.error();
+}
+
+// $GIT_COMMON_DIR/bbsot/clone.json replaced by a symbolic link to a valid record
+// elsewhere (following it would succeed): loading refuses it and says why, a dangling link
+// is an unreadable record rather than none, and saving replaces the link instead of
+// writing into its target.
+TEST(CloneState, ARecordReplacedByASymlinkIsNotFollowed) {
+  namespace fs = std::filesystem;
+  std::string common = (fs::temp_directory_path() / "bbsot-clone-state-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(common.data()), nullptr);
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{common};
+  ASSERT_TRUE(save_clone_state(common, recorded()).ok());
+  const std::string path = clone_state_path(common);
+  const std::string target = common + "/elsewhere.json";
+  fs::rename(path, target);
+  fs::create_symlink(target, path);
+  const std::string target_text = read_file(target).value();
+
+  auto loaded = load_clone_state(common);
+  ASSERT_FALSE(loaded) << "the link was followed";
+  EXPECT_NE(loaded.error().find("is a symbolic link, which bbsot does not follow"), std::string::npos)
+      << loaded.error();
+
+  CloneState changed = recorded();
+  changed.guard.fetch_branches = false;
+  ASSERT_TRUE(save_clone_state(common, changed).ok());
+  EXPECT_EQ(read_file(target).value(), target_text) << "written through the link";
+  EXPECT_FALSE(fs::is_symlink(fs::symlink_status(path))) << "the link is still there";
+  auto again = load_clone_state(common);
+  ASSERT_TRUE(again && *again) << (again ? "no record" : again.error());
+  EXPECT_FALSE((*again)->guard.fetch_branches);
+
+  fs::remove(path);
+  fs::create_symlink(common + "/missing.json", path);
+  auto dangling = load_clone_state(common);
+  EXPECT_FALSE(dangling) << "a dangling link was taken for a clone without a record";
 }
 
 }  // namespace

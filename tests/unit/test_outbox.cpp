@@ -165,6 +165,50 @@ TEST(Outbox, UnreadableRecordsAreListedAndKeptWhereTheyAre) {
   EXPECT_FALSE(box.remove("../x").ok());
 }
 
+// A record file replaced by a symbolic link (to a valid record elsewhere, so following
+// it would succeed) is not read through the link: it is listed unreadable and says so, and
+// a later write replaces the link instead of writing into its target.
+TEST(Outbox, ARecordReplacedByASymlinkIsNotFollowed) {
+  TempDir dir;
+  Outbox box(dir.path);
+  PushRecord r = sample(1);
+  ASSERT_TRUE(box.write(r).ok());
+  const std::string path = box.dir() + "/" + r.id + ".json";
+  const std::string target = dir.path + "/elsewhere.json";
+  fs::rename(path, target);
+  fs::create_symlink(target, path);
+  const std::string target_text = read_file(target).value();
+
+  const OutboxListing list = box.list();
+  EXPECT_TRUE(list.records.empty()) << "the link was followed";
+  ASSERT_EQ(list.unreadable.size(), 1u);
+  EXPECT_EQ(list.unreadable[0].file, path);
+  EXPECT_NE(list.unreadable[0].reason.find("is a symbolic link, which bbsot does not follow"), std::string::npos)
+      << list.unreadable[0].reason;
+  auto read = box.read(r.id);
+  ASSERT_FALSE(read) << "the link was followed";
+  EXPECT_NE(read.error().find("symbolic link"), std::string::npos) << read.error();
+  EXPECT_FALSE(box.update(r.id, [](PushRecord& cur) {
+    cur.attempts++;
+    return true;
+  }));
+
+  r.attempts = 7;
+  ASSERT_TRUE(box.write(r).ok());
+  EXPECT_EQ(read_file(target).value(), target_text) << "written through the link";
+  EXPECT_FALSE(fs::is_symlink(fs::symlink_status(path))) << "the link is still there";
+  ASSERT_TRUE(box.read(r.id)) << "the record written in its place";
+  EXPECT_EQ(box.read(r.id)->attempts, 7);
+
+  // A dangling link is listed too, not taken for a record removed meanwhile.
+  const std::string dangling = box.dir() + "/0f0f0f0f-0000-4000-8000-000000000002.json";
+  fs::create_symlink(dir.path + "/missing.json", dangling);
+  const OutboxListing again = box.list();
+  EXPECT_EQ(again.records.size(), 1u);
+  ASSERT_EQ(again.unreadable.size(), 1u);
+  EXPECT_EQ(again.unreadable[0].file, dangling);
+}
+
 TEST(Outbox, RecordsOfOneSecondAreListedInTheOrderTheyWereMade) {
   TempDir dir;
   Outbox box(dir.path);
