@@ -33,6 +33,8 @@ BitbucketContext load_bitbucket_context(const std::string& command) {
 
 BitbucketTarget require_target(const BitbucketContext& c, const std::string& command) {
   auto t = resolve_bitbucket_target(c.state, c.user);
+  if (!t && !bitbucket_approved(c.state, current_destination(c.state)))
+    throw ConfigError("git bbsot " + command + ": " + t.error());  // it says what to run; no account is missing
   if (!t)
     throw ConfigError("git bbsot " + command + ": " + t.error(),
                       {c.repo.integration.type == BitbucketType::Cloud

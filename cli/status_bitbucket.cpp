@@ -77,8 +77,9 @@ nlohmann::json bitbucket_status(const CloneState& state, const std::vector<Branc
   }
   auto target = resolve_bitbucket_target(state, user);
   if (!target) {
-    // Said in --json only: without an account there is nothing to miss on every status.
-    j["no_account"] = true;
+    // Said in --json only: without an account there is nothing to miss on every status. A
+    // repository the user has not approved is a decision waiting for them: said always.
+    if (bitbucket_approved(state, current_destination(state))) j["no_account"] = true;
     j["left_out"].push_back("pull requests and build statuses (" + target.error() + ")");
     return j;
   }

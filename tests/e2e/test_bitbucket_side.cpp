@@ -609,6 +609,48 @@ void check_status_agrees(const json& j, const std::string& human) {
   }
 }
 
+// A clone record whose approvals do not cover the repository it names (no command of
+// this bbsot leaves one: init and approve approve what they record, a team's new
+// repository waits in `pending`; a hand-edited or older record could): every command
+// that would call the REST API says why in one line and sends nothing, not even the
+// token request; approved, the same commands reach the API.
+TEST_F(BitbucketSide, AnUnapprovedRepositoryGetsNoRestCall) {
+  setup_cloud();
+  const std::string record = work_ + "/.git/bbsot/clone.json";
+  json state = json::parse(slurp(record));
+  ASSERT_EQ(state["approved"].size(), 1u) << state.dump(1);
+  state["approved"][0]["repository"] = "acme/old-shop";
+  write_file(record, state.dump(2), 0600);
+  const std::string why = "the Bitbucket repository acme/shop on https://bitbucket.org is not approved on this machine";
+
+  auto hook = bbsot({"webhook"});
+  EXPECT_EQ(hook.exit_code, 2) << hook.out << hook.err;
+  EXPECT_TRUE(contains(hook.err, why)) << hook.err;
+  EXPECT_TRUE(contains(hook.err, "run: git bbsot approve")) << hook.err;
+  EXPECT_EQ(std::count(hook.err.begin(), hook.err.end(), '\n'), 1) << "one line:\n" << hook.err;
+  auto status = bbsot({"status"});
+  EXPECT_EQ(status.exit_code, 0) << status.out << status.err;
+  EXPECT_TRUE(contains(status.out, "left out: pull requests and build statuses (" + why)) << status.out;
+  auto js = bbsot({"status", "--json"});
+  ASSERT_EQ(js.exit_code, 0) << js.err;
+  const json j = json::parse(js.out);
+  EXPECT_EQ(j["bitbucket"]["fetched"], false) << j.dump(1);
+  EXPECT_EQ(oauth_->count(), 0) << "a token was fetched for it";
+  // doctor still checks the account in the user's own file (a token from its own
+  // token_url), but asks nothing about the repository.
+  auto doctor = bbsot({"doctor"});
+  EXPECT_NE(doctor.exit_code, 0) << doctor.out << doctor.err;
+  EXPECT_TRUE(contains(doctor.out + doctor.err, why)) << doctor.out << doctor.err;
+  EXPECT_TRUE(api_->requests().empty()) << "a REST call went to the unapproved repository";
+
+  auto a = bbsot({"approve", "--yes"});
+  ASSERT_EQ(a.exit_code, 0) << a.out << a.err;
+  auto again = bbsot({"webhook", "--json"});  // 1: no webhook there yet
+  EXPECT_EQ(again.exit_code, 1) << again.out << again.err;
+  EXPECT_FALSE(api_->requests().empty()) << "approved, and still nothing sent: the test would prove nothing";
+  expect_no_secret_shown();
+}
+
 TEST_F(BitbucketSide, StatusShowsPullRequestsOverTwoPagesAndBuildStatuses) {
   setup_cloud();
   git({"checkout", "-q", "-b", "feature-a"});
