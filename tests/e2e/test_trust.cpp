@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "net/http.hpp"
 #include "repo_fixture.hpp"
 
 extern char** environ;
@@ -400,6 +401,62 @@ TEST(TrustFiles, ForeignOwnedWorldWritableAndSymlinkedFilesAreRefused) {
   EXPECT_EQ((fs::status(elsewhere).permissions() & fs::perms::others_read), fs::perms::others_read)
       << "the link's target was chmodded";
   for (const auto& e : fs::directory_iterator(elsewhere)) ADD_FAILURE() << "written through the link: " << e.path();
+}
+
+// http_request itself, below every caller: a request that carries a credential goes only
+// inside the URL the credential belongs to (HttpRequest::credential_scope). The listener
+// is the receiver double over TLS; its attempts log shows whether anything arrived.
+TEST(CredentialScope, HttpRequestSendsNoCredentialOutsideItsScope) {
+  TempDir tmp;
+  Receiver listener(tmp.path() + "/listener", &shared_ca());
+  const std::string canary = "CANARY-scoped-token-91ce";
+  auto request = [&](const std::string& url, const std::string& scope) {
+    HttpRequest req;
+    req.method = "POST";
+    req.url = url;
+    req.body = "{}";
+    req.headers = {
+        {"Content-Type", "application/json"}, {"X-Event-Key", "repo:push"}, {"Authorization", "Bearer " + canary}};
+    req.ca_file = shared_ca().ca;
+    req.credential_scope = scope;
+    return req;
+  };
+  const std::string scope = listener.url("/api/2.0");
+  struct Case {
+    std::string what;
+    HttpRequest req;
+  };
+  std::vector<Case> outside = {
+      {"another path on the same server", request(listener.url("/elsewhere/hook"), scope)},
+      {"a path that only starts like the scope", request(listener.url("/api/2.0-evil/hook"), scope)},
+      {"a scope on another host", request(listener.url("/api/2.0/hook"), "https://api.bitbucket.org/2.0")},
+      {"no scope at all", request(listener.url("/api/2.0/hook"), "")},
+  };
+  HttpRequest basic = request(listener.url("/elsewhere/hook"), scope);
+  basic.headers.pop_back();  // the credential as HTTP Basic instead
+  basic.basic_user = "alice";
+  basic.basic_password = canary;
+  outside.push_back({"HTTP Basic to another path", basic});
+  for (const auto& c : outside) {
+    HttpFailure kind = HttpFailure::None;
+    auto r = http_request(c.req, &kind);
+    ASSERT_FALSE(r) << c.what << ": sent, answered " << r.value().status;
+    EXPECT_EQ(kind, HttpFailure::Refused) << c.what;
+    EXPECT_TRUE(contains(r.error(), "refusing to send the credential for")) << c.what << ": " << r.error();
+    EXPECT_TRUE(contains(r.error(), c.req.url)) << c.what << ": " << r.error();
+    EXPECT_FALSE(contains(r.error(), canary)) << c.what << ": the message shows the credential";
+  }
+  // Each call returned before connecting; had one been sent, the listener logged it first.
+  EXPECT_TRUE(listener.attempts().empty()) << "a request reached the listener";
+  // Inside the scope it is sent, with the header: the listener would have seen the others.
+  auto inside = http_request(request(listener.url("/api/2.0/hook"), scope));
+  ASSERT_TRUE(inside) << inside.error();
+  EXPECT_EQ(inside->status, 200);
+  ASSERT_EQ(listener.requests().size(), 1u);
+  const json got = json::parse(listener.requests()[0]);
+  EXPECT_EQ(got["path"], "/api/2.0/hook");
+  EXPECT_EQ(got["headers"].value("authorization", ""), "Bearer " + canary);
+  EXPECT_EQ(listener.attempts().size(), 1u);
 }
 
 }  // namespace
