@@ -59,9 +59,12 @@ set -u
 w=$1
 for _ in $(seq 6000); do pgrep -f "bbsot-deliver .*$w" >/dev/null || break; sleep 0.05; done
 if [ -f "$w.trace" ]; then grep -o 'deliver: done, cpu [0-9.]* ms' "$w.trace" | awk '{print $4}' >>"$w.cpu"; : >"$w.trace"; fi
-rm -rf "$w-origin.git/refs/heads/b"* "$w/.git/refs/remotes/origin/b"* "$w/.git/logs/refs/remotes/origin/b"* \
-  "$w/.git/refs/remotes/origin/one" "$w-origin.git/refs/heads/one"
-rm -f "$w/.git/bbsot/outbox/"*.json
+# find, not a glob: 10,000 names overflow an argument list.
+for d in "$w-origin.git/refs/heads" "$w/.git/refs/remotes/origin" "$w/.git/logs/refs/remotes/origin"; do
+  [ -d "$d" ] && find "$d" -maxdepth 1 \( -name 'b*' -o -name one \) -delete
+done
+[ -d "$w/.git/bbsot/outbox" ] && find "$w/.git/bbsot/outbox" -maxdepth 1 -name "*.json" -delete
+exit 0
 SH
 chmod +x "$TMP/reset.sh"
 
