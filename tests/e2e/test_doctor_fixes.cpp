@@ -146,17 +146,6 @@ class DoctorFixes : public RepoFixture {
     return "";
   }
 
-  // The team's .bbsot.yml without its hook_url, committed: a clone can then be set up
-  // without one (with one in the team file, --no-hook-url changes nothing).
-  void commit_team_config_without_hook_url() {
-    std::string text = read_file(work_ + "/.bbsot.yml");
-    const std::string line = "  hook_url: " + receiver_->url() + "\n";
-    ASSERT_NE(text.find(line), std::string::npos) << text;
-    text.erase(text.find(line), line.size());
-    write_file(work_ + "/.bbsot.yml", text);
-    commit_team_config("Drop the hook URL");
-  }
-
   // What a user pastes: everything after the last "run: " on the fix line.
   static std::string pasted(const std::string& fix_line) {
     const auto at = fix_line.rfind("run: ");
@@ -230,10 +219,7 @@ TEST_F(DoctorFixes, TeamLoosensTheGuard) {
 TEST_F(DoctorFixes, HookUrlNotApproved) {
   init_clone();
   Receiver other(tmp_.path() + "/other");
-  std::string text = read_file(work_ + "/.bbsot.yml");
-  text.replace(text.find(receiver_->url()), receiver_->url().size(), other.url());
-  write_file(work_ + "/.bbsot.yml", text);
-  commit_team_config("Move the hook");
+  commit_team_hook_url(other.url());
   ASSERT_EQ(push({"-q", "origin", "main"}).exit_code, 0);
   ASSERT_TRUE(wait_idle());
   expect_fix_works("hook_url", true);
@@ -353,7 +339,7 @@ TEST_F(DoctorFixes, ConsumerLacksScopes) {
 // permission on Bitbucket) is prose naming the exact place, not a command with holes:
 // no "run:" (so nothing is taken for a command), and the file, page or setting named.
 TEST_F(DoctorFixes, FixesThatAreNotCommandsNameThePlace) {
-  commit_team_config_without_hook_url();
+  commit_team_hook_url("");
   set_up_clone(env_, work_, {"--yes", "--no-hook-url"});
   git_ok({"remote", "remove", "platform"});
   const json j = doctor_json();

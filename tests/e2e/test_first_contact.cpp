@@ -40,17 +40,6 @@ class FirstContact : public RepoFixture {
     return n;
   }
 
-  // The team's .bbsot.yml without its hook_url, committed: a clone can then be set up
-  // without one (with one in the team file, --no-hook-url changes nothing).
-  void commit_team_config_without_hook_url() {
-    std::string text = read_file(work_ + "/.bbsot.yml");
-    const std::string line = "  hook_url: " + receiver_->url() + "\n";
-    ASSERT_NE(text.find(line), std::string::npos) << text;
-    text.erase(text.find(line), line.size());
-    write_file(work_ + "/.bbsot.yml", text);
-    commit_team_config("Drop the hook URL");
-  }
-
   json doctor_check(const std::string& name) {
     auto r = bbsot({"doctor", "--json"});
     json j = json::parse(r.out, nullptr, false);
@@ -65,7 +54,7 @@ class FirstContact : public RepoFixture {
 // ------------------------------------------------------------------ silent waits
 
 TEST_F(FirstContact, AReportWithoutAHookUrlSaysItWaitsOnce) {
-  commit_team_config_without_hook_url();
+  commit_team_hook_url("");
   set_up_clone(env_, work_, {"--yes", "--no-hook-url"});
   const std::string err = push_branch("feature");
   EXPECT_EQ(count(err, "the report waits: "), 1) << err;
@@ -75,10 +64,7 @@ TEST_F(FirstContact, AReportWithoutAHookUrlSaysItWaitsOnce) {
 TEST_F(FirstContact, AReportToAnUnapprovedHookUrlSaysItWaitsOnce) {
   init_clone();
   Receiver other(tmp_.path() + "/other");
-  std::string text = read_file(work_ + "/.bbsot.yml");
-  text.replace(text.find(receiver_->url()), receiver_->url().size(), other.url());
-  write_file(work_ + "/.bbsot.yml", text);
-  commit_team_config("Move the hook");
+  commit_team_hook_url(other.url());
   ASSERT_EQ(push({"-q", "origin", "main"}).exit_code, 0);
   ASSERT_TRUE(wait_idle());
   const std::string err = push_branch("feature");

@@ -131,6 +131,16 @@ void RepoFixture::init_clone(const std::vector<std::string>& args, const std::st
   if (r.exit_code != 0) throw std::runtime_error("git bbsot init failed: " + describe(r));
 }
 
+void RepoFixture::commit_team_hook_url(const std::string& url) {
+  std::string text = read_file(work_ + "/.bbsot.yml");
+  const std::string line = "  hook_url: " + receiver_->url() + "\n";
+  const size_t at = text.find(line);
+  ASSERT_NE(at, std::string::npos) << text;
+  text.replace(at, line.size(), url.empty() ? std::string() : "  hook_url: " + url + "\n");
+  write_file(work_ + "/.bbsot.yml", text);
+  commit_team_config(url.empty() ? "Drop the hook URL" : "Move the hook");
+}
+
 void RepoFixture::commit_team_config(const std::string& message) {
   git_ok({"add", ".bbsot.yml"});
   ++clock_;

@@ -57,6 +57,9 @@ class RepoFixture : public ::testing::Test {
   void init_clone(const std::vector<std::string>& args = {}, const std::string& dir = "");
   // Commits .bbsot.yml as it is in the work tree on the current branch.
   void commit_team_config(const std::string& message);
+  // The team's .bbsot.yml with its hook_url (the receiver's) moved to `url`, or dropped
+  // when `url` is empty, committed (not pushed).
+  void commit_team_hook_url(const std::string& url);
 
   std::vector<Delivery> deliveries() const;
   int deliverers_running() const;
