@@ -172,36 +172,75 @@ std::string common_dir_of(const std::string& git_dir) {
   return c.starts_with('/') ? c : real_or_same(join_path(git_dir, c));
 }
 
+namespace {
+
+// Lookups in one directory answered by open() before the directory is listed: a push of
+// a few refs opens a few files; a big one lists refs/remotes/<remote>/ once.
+constexpr int kLookupsBeforeListing = 8;
+
+}  // namespace
+
+bool RefReader::may_be_loose(const std::string& name) {
+  const size_t slash = name.rfind('/');
+  if (slash == std::string::npos) return true;
+  LooseDir& d = loose_dirs_[name.substr(0, slash)];
+  if (!d.listed && ++d.lookups > kLookupsBeforeListing) {
+    d.listed = true;
+    if (DIR* dir = ::opendir(join_path(common_, name.substr(0, slash)).c_str())) {
+      while (dirent* e = ::readdir(dir)) d.names.insert(e->d_name);
+      ::closedir(dir);
+    }
+  }
+  return !d.listed || d.names.count(name.substr(slash + 1)) > 0;
+}
+
+std::optional<std::string_view> RefReader::packed(const std::string& name) {
+  if (!packed_loaded_) {
+    packed_loaded_ = true;
+    if (auto text = read_file(join_path(common_, "packed-refs"), size_t{1} << 30)) packed_text_ = std::move(*text);
+    const std::string_view t = packed_text_;
+    bool sorted = true;
+    size_t pos = 0;
+    while (pos < t.size()) {
+      const size_t end = std::min(t.find('\n', pos), t.size());
+      if (t[pos] != '#' && t[pos] != '^') {
+        const size_t sp = t.find(' ', pos);
+        if (sp != std::string_view::npos && sp < end) {
+          std::string_view ref = t.substr(sp + 1, end - sp - 1);
+          if (!ref.empty() && ref.back() == '\r') ref.remove_suffix(1);
+          if (!packed_.empty() && !(packed_.back().first < ref)) sorted = false;
+          packed_.emplace_back(ref, t.substr(pos, sp - pos));
+        }
+      }
+      pos = end + 1;
+    }
+    // git writes packed-refs sorted; a file that is not is sorted here (the first entry
+    // of a duplicate name wins, as a stable sort keeps it first).
+    if (!sorted) std::stable_sort(packed_.begin(), packed_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  }
+  auto it = std::lower_bound(packed_.begin(), packed_.end(), name,
+                             [](const auto& entry, const std::string& n) { return entry.first < n; });
+  if (it == packed_.end() || it->first != name) return std::nullopt;
+  return it->second;
+}
+
 std::optional<std::string> RefReader::id(const std::string& ref) {
   std::string name = ref;
   for (int depth = 0; depth < 5; ++depth) {
-    if (auto text = read_file(join_path(common_, name), 4096)) {
-      const std::string v = trim_eol(*text);
-      if (v.starts_with("ref: ")) {
-        name = v.substr(5);
-        continue;
-      }
-      if (hex_id(v)) return v;
-      return std::nullopt;
-    }
-    if (!packed_loaded_) {
-      packed_loaded_ = true;
-      if (auto text = read_file(join_path(common_, "packed-refs"), size_t{1} << 30)) {
-        const std::string& t = *text;
-        size_t pos = 0;
-        while (pos < t.size()) {
-          size_t end = std::min(t.find('\n', pos), t.size());
-          if (t[pos] != '#' && t[pos] != '^') {
-            const size_t sp = t.find(' ', pos);
-            if (sp != std::string::npos && sp < end) packed_.emplace(t.substr(sp + 1, end - sp - 1), t.substr(pos, sp - pos));
-          }
-          pos = end + 1;
+    if (may_be_loose(name)) {
+      if (auto text = read_file(join_path(common_, name), 4096)) {
+        const std::string v = trim_eol(*text);
+        if (v.starts_with("ref: ")) {
+          name = v.substr(5);
+          continue;
         }
+        if (hex_id(v)) return v;
+        return std::nullopt;
       }
     }
-    auto it = packed_.find(name);
-    if (it == packed_.end() || !hex_id(it->second)) return std::nullopt;
-    return it->second;
+    auto p = packed(name);
+    if (!p || !hex_id(std::string(*p))) return std::nullopt;
+    return std::string(*p);
   }
   return std::nullopt;
 }

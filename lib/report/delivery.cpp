@@ -88,11 +88,13 @@ bool by_remote_name(const PushRecord& r) {
 
 enum class Landing { Landed, NotLanded, Unknown };
 
-// What this repository's own files prove about one change of a finished push.
-std::optional<Landing> local_evidence(const std::string& common, const PushRecord& r, const RefChange& c) {
+// What this repository's own files prove about one change of a finished push. `refs`
+// is one reader for the whole record: packed-refs is loaded once, not once per change.
+std::optional<Landing> local_evidence(const std::string& common, RefReader& refs, const PushRecord& r,
+                                      const RefChange& c) {
   if (c.is_tag || !by_remote_name(r) || !c.ref.starts_with("refs/heads/")) return std::nullopt;
   const std::string tracking = "refs/remotes/" + r.remote + "/" + c.ref.substr(11);
-  const auto now = RefReader(common).id(tracking);
+  const auto now = refs.id(tracking);
   if (c.closed) {
     // git deletes the tracking ref (and its reflog) when a deletion reaches the remote.
     if (!c.tracking_before.empty() && !now) return Landing::Landed;
@@ -228,10 +230,11 @@ SettleSummary settle_pending(const std::string& common_dir, bool force, const De
     std::vector<Landing> verdict(rec.changes.size(), Landing::Unknown);
     std::vector<std::string> ask;
     std::vector<bool> decided(rec.changes.size(), false);
+    RefReader refs(common_dir);
     for (size_t i = 0; i < rec.changes.size(); ++i) {
       if (rec.changes[i].landed) {
         verdict[i] = Landing::Landed, decided[i] = true;
-      } else if (auto e = local_evidence(common_dir, rec, rec.changes[i])) {
+      } else if (auto e = local_evidence(common_dir, refs, rec, rec.changes[i])) {
         verdict[i] = *e, decided[i] = true;
       } else {
         ask.push_back(rec.changes[i].ref);
