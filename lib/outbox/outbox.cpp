@@ -226,25 +226,36 @@ void write_commit(Writer& w, const CommitInfo& c) {
   w.close('}');
 }
 
+// A field at its default (false, "", no commits) is left out, as change_from reads it
+// back: a pending record of a 10,000-ref push is written inside the pre-push hook, and
+// the defaults were most of its bytes.
 void write_change(Writer& w, const RefChange& c) {
+  const auto str = [&](std::string_view k, const std::string& v) {
+    if (!v.empty()) w.str(k, v);
+  };
+  const auto flag = [&](std::string_view k, bool v) {
+    if (v) w.flag(k, true);
+  };
   w.open('{');
   w.str("ref", c.ref);
-  w.flag("is_tag", c.is_tag);
-  w.str("old", c.old_id);
-  w.str("new", c.new_id);
-  w.str("old_commit", c.old_commit);
-  w.str("new_commit", c.new_commit);
-  w.flag("created", c.created);
-  w.flag("closed", c.closed);
-  w.flag("forced", c.forced);
-  w.flag("truncated", c.truncated);
-  w.flag("landed", c.landed);
-  w.flag("old_unknown", c.old_unknown);
-  w.str("tracking_before", c.tracking_before);
-  w.key("commits");
-  w.open('[');
-  for (const auto& ci : c.commits) w.item(), put_string(w.out(), ci.hash);
-  w.close(']');
+  flag("is_tag", c.is_tag);
+  str("old", c.old_id);
+  str("new", c.new_id);
+  str("old_commit", c.old_commit);
+  str("new_commit", c.new_commit);
+  flag("created", c.created);
+  flag("closed", c.closed);
+  flag("forced", c.forced);
+  flag("truncated", c.truncated);
+  flag("landed", c.landed);
+  flag("old_unknown", c.old_unknown);
+  str("tracking_before", c.tracking_before);
+  if (!c.commits.empty()) {
+    w.key("commits");
+    w.open('[');
+    for (const auto& ci : c.commits) w.item(), put_string(w.out(), ci.hash);
+    w.close(']');
+  }
   w.close('}');
 }
 
@@ -254,7 +265,7 @@ void write_change(Writer& w, const RefChange& c) {
 // many refs to the same commits stays small.
 std::string record_to_json(const PushRecord& r) {
   std::string out;
-  out.reserve(768 + r.changes.size() * 260);
+  out.reserve(768 + r.changes.size() * 128);
   Writer w(out);
   w.open('{');
   w.num("version", kRecordFormat);

@@ -5,30 +5,20 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <tuple>
 
 #include "base/atomic_file.hpp"
 #include "base/files.hpp"
 #include "base/uuid.hpp"
 #include "outbox/limits.hpp"
+#include "scratch_dir.hpp"
 
 namespace bbsot {
 namespace {
 
 namespace fs = std::filesystem;
 
-// A private directory, removed at the end (also when an assertion fails).
-struct TempDir {
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "bbsot-outbox-XXXXXX").string();
-    if (!::mkdtemp(t.data())) throw std::runtime_error("mkdtemp failed");
-    path = t;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string path;
-};
+using TempDir = unit::ScratchDir;
 
 PushRecord sample(size_t refs) {
   PushRecord r;
@@ -96,6 +86,50 @@ TEST(OutboxRecord, RoundTripKeepsEveryField) {
   EXPECT_TRUE(back->changes[0].landed);
   EXPECT_TRUE(back->changes[0].old_unknown);
   EXPECT_EQ(back->changes[0].tracking_before, std::string(40, 'c'));
+}
+
+// A change's fields at their defaults are left out (a 10,000-ref record is written in
+// the hook), and each one set on its own comes back: none is lost by leaving the rest out.
+TEST(OutboxRecord, DefaultsAreLeftOutAndEveryFieldSetAloneComesBack) {
+  PushRecord r = sample(1);
+  r.changes[0] = RefChange{};
+  r.changes[0].ref = "refs/heads/main";
+  const std::string text = record_to_json(r);
+  EXPECT_NE(text.find(R"("changes":[{"ref":"refs/heads/main"}])"), std::string::npos) << text;
+  using Set = void (*)(RefChange&);
+  const std::vector<std::pair<const char*, Set>> fields = {
+      {"is_tag", [](RefChange& c) { c.is_tag = true; }},
+      {"old", [](RefChange& c) { c.old_id = std::string(40, '1'); }},
+      {"new", [](RefChange& c) { c.new_id = std::string(40, '2'); }},
+      {"old_commit", [](RefChange& c) { c.old_commit = std::string(40, '3'); }},
+      {"new_commit", [](RefChange& c) { c.new_commit = std::string(40, '4'); }},
+      {"created", [](RefChange& c) { c.created = true; }},
+      {"closed", [](RefChange& c) { c.closed = true; }},
+      {"forced", [](RefChange& c) { c.forced = true; }},
+      {"truncated", [](RefChange& c) { c.truncated = true; }},
+      {"landed", [](RefChange& c) { c.landed = true; }},
+      {"old_unknown", [](RefChange& c) { c.old_unknown = true; }},
+      {"tracking_before", [](RefChange& c) { c.tracking_before = std::string(40, '5'); }},
+      {"commits", [](RefChange& c) { c.commits = {CommitInfo{"c9", "Ann", "a@x", 5, 0, "m", {}}}; }},
+  };
+  for (const auto& [name, set] : fields) {
+    PushRecord one = r;
+    set(one.changes[0]);
+    auto back = record_from_json(record_to_json(one));
+    ASSERT_TRUE(back) << name << ": " << back.error();
+    RefChange want = one.changes[0];
+    const RefChange& got = back->changes.at(0);
+    EXPECT_EQ(std::tie(got.ref, got.is_tag, got.old_id, got.new_id, got.old_commit, got.new_commit, got.created,
+                       got.closed, got.forced, got.truncated, got.landed, got.old_unknown, got.tracking_before),
+              std::tie(want.ref, want.is_tag, want.old_id, want.new_id, want.old_commit, want.new_commit,
+                       want.created, want.closed, want.forced, want.truncated, want.landed, want.old_unknown,
+                       want.tracking_before))
+        << name;
+    ASSERT_EQ(got.commits.size(), want.commits.size()) << name;
+    if (!want.commits.empty()) {
+      EXPECT_EQ(got.commits[0].hash, "c9");
+    }
+  }
 }
 
 // What bbsot 0.1 wrote is read by every later bbsot: an upgrade loses nothing.
