@@ -73,8 +73,8 @@ done
 
 export BBSOT_QUIET=1 BBSOT_LIBEXEC_DIR=$LIBEXEC
 
-# Run after every run (untimed): stop the watcher the run started (bbsot-deliver watch
-# <this work tree's git dir> ...), found by its argv, then drop the outbox.
+# Run after every run (untimed): stop the watcher the run started, found by its argv, then
+# drop the outbox.
 cat >"$TMP/between.sh" <<SH
 #!/bin/bash
 set -u
@@ -84,6 +84,9 @@ for gd in $TMP/work-*/.git; do
     args=()
     { while IFS= read -r -d '' a; do args+=("\$a"); done; } 2>/dev/null <"\$p/cmdline" || continue
     [ "\${#args[@]}" -ge 3 ] || continue
+    # Before the push it serves ends (here: never, as the harness is its parent) the
+    # watcher is a sleeping copy of the hook; after, bbsot-deliver watch GIT_DIR ID.
+    if [ "\${args[0]}" = "$HOOK" ]; then kill "\${p#/proc/}" 2>/dev/null; continue; fi
     case "\${args[0]}" in */bbsot-deliver) ;; *) continue ;; esac
     [ "\${args[1]}" = watch ] || continue
     case "\${args[2]}" in "\$gd"*) kill "\${p#/proc/}" 2>/dev/null ;; esac

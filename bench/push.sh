@@ -57,7 +57,9 @@ cat >"$TMP/reset.sh" <<'SH'
 #!/bin/bash
 set -u
 w=$1
-for _ in $(seq 6000); do pgrep -f "bbsot-deliver .*$w" >/dev/null || break; sleep 0.05; done
+# The watcher is a sleeping copy of the pre-push hook until the push ends (its argv names
+# this remote), then bbsot-deliver: wait for both.
+for _ in $(seq 6000); do pgrep -f "(bbsot-deliver|pre-push) .*$w" >/dev/null || break; sleep 0.05; done
 if [ -f "$w.trace" ]; then grep -o 'deliver: done, cpu [0-9.]* ms' "$w.trace" | awk '{print $4}' >>"$w.cpu"; : >"$w.trace"; fi
 # find, not a glob: 10,000 names overflow an argument list.
 for d in "$w-origin.git/refs/heads" "$w/.git/refs/remotes/origin" "$w/.git/logs/refs/remotes/origin"; do

@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
+#include <cstdint>
 #include <chrono>
 #include <csignal>
 #include <cstring>
@@ -156,31 +158,59 @@ Expected<ProcessResult> run_shell(const std::string& command, const ProcessOptio
   return run_process({"/bin/sh", "-c", command}, opts);
 }
 
-// posix_spawn (vfork-like in glibc) rather than fork: the hook that starts a deliverer may
-// hold a large heap after a big push, and copying its page tables cost more than the rest.
-// The new session keeps it out of git's process group and terminal; it is reparented to
-// init when the short-lived caller exits.
-Status spawn_detached(const std::vector<std::string>& argv) {
+// fork, not posix_spawn: the child has to wait before it execs, which a vfork-like spawn
+// cannot. The new session keeps it out of git's process group and terminal; it is
+// reparented to init when the short-lived caller exits.
+namespace {
+
+// In the forked child, before exec: async-signal-safe calls only (the caller may have
+// had threads). Waits for `pid` to exit: a pidfd is readable when it does (Linux 5.3);
+// without one, a sleep that grows to 2 s. At most kMaxWaitSeconds, like the deliverer.
+void wait_for_exit_in_child(pid_t pid) {
+  constexpr int kMaxWaitSeconds = 2 * 3600;
+#ifdef SYS_pidfd_open
+  const long fd = ::syscall(SYS_pidfd_open, pid, 0);
+  if (fd >= 0) {
+    pollfd pfd{static_cast<int>(fd), POLLIN, 0};
+    while (::poll(&pfd, 1, kMaxWaitSeconds * 1000) < 0 && errno == EINTR) {
+    }
+    ::close(static_cast<int>(fd));
+    return;
+  }
+#endif
+  long pause_ms = 20, waited_ms = 0;
+  while ((::kill(pid, 0) == 0 || errno == EPERM) && waited_ms < kMaxWaitSeconds * 1000L) {
+    timespec ts{pause_ms / 1000, (pause_ms % 1000) * 1000000L};
+    ::nanosleep(&ts, nullptr);
+    waited_ms += pause_ms;
+    pause_ms = pause_ms < 1000 ? pause_ms * 2 : 2000;
+  }
+}
+
+}  // namespace
+
+Status spawn_detached(const std::vector<std::string>& argv, int64_t after_pid) {
   if (argv.empty()) return Status::failure("no program to start");
-  posix_spawn_file_actions_t fa;
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawnattr_init(&attr);
-  for (int fd = 0; fd < 3; ++fd) posix_spawn_file_actions_addopen(&fa, fd, "/dev/null", O_RDWR, 0);
-  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  sigset_t none, all;
+  // exec errors are not seen by the parent of a fork: the usual one is checked here.
+  if (::access(argv[0].c_str(), X_OK) != 0) return Status::failure("cannot start " + argv[0] + ": " + std::strerror(errno));
+  auto args = to_argv(argv);  // everything the child needs is allocated before the fork
+  const pid_t wait_for = after_pid > 1 && after_pid <= INT32_MAX ? static_cast<pid_t>(after_pid) : 0;
+  const pid_t pid = ::fork();
+  if (pid < 0) return Status::failure("cannot start " + argv[0] + ": " + std::strerror(errno));
+  if (pid > 0) return ok_status();
+  ::setsid();
+  const int devnull = ::open("/dev/null", O_RDWR);
+  for (int fd = 0; fd < 3; ++fd) ::dup2(devnull, fd);
+  ::close_range(3, ~0U, 0);
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &dfl, nullptr);
+  sigset_t none;
   sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  auto args = to_argv(argv);
-  pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, args[0], &fa, &attr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) return Status::failure("cannot start " + argv[0] + ": " + std::strerror(rc));
-  return ok_status();
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  if (wait_for) wait_for_exit_in_child(wait_for);
+  ::execve(args[0], args.data(), environ);
+  _exit(127);
 }
 
 }  // namespace bbsot

@@ -2,6 +2,7 @@
 // shell unless asked), output comes back through a pipe, and a child never receives a
 // secret in argv or its environment. Used for *_command secrets and for git itself.
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,8 +29,13 @@ Expected<ProcessResult> run_process(const std::vector<std::string>& argv, const 
 // `sh -c command`: for user-configured *_command values, which are shell snippets.
 Expected<ProcessResult> run_shell(const std::string& command, const ProcessOptions& opts = {});
 
-// Starts `argv` fully detached (new session, stdio on /dev/null, double fork), so it
-// outlives its parent and never holds the caller's terminal or pipes.
-Status spawn_detached(const std::vector<std::string>& argv);
+// Starts `argv` (an absolute path first) fully detached: a new session, stdio on
+// /dev/null, no other inherited descriptor, default signal handling; it outlives its
+// parent and never holds the caller's terminal or pipes. With `after_pid` > 1 the
+// program is exec'd only once that process has exited: until then the child is a
+// sleeping copy of the caller. The pre-push hook uses this so the deliverer's start
+// (libgit2, libcurl, OpenSSL) never competes with the push it reports for the CPU.
+// Fails, without starting anything, when argv[0] is not an executable file.
+[[nodiscard]] Status spawn_detached(const std::vector<std::string>& argv, int64_t after_pid = 0);
 
 }  // namespace bbsot

@@ -177,7 +177,7 @@ std::string why_report_waits(const Destination& d, const CloneState* state) {
 }
 
 Status record_push(const GitDirs& dirs, const Destination& dest, const std::string& remote, const std::string& url,
-                   std::vector<RefChange> changes, std::string* id_out) {
+                   int64_t pusher, std::vector<RefChange> changes, std::string* id_out) {
   PushRecord r;
   auto id = new_uuid();
   if (!id) return Status::failure(id.error());
@@ -187,7 +187,7 @@ Status record_push(const GitDirs& dirs, const Destination& dest, const std::stri
   r.remote = remote;
   r.remote_url = redact_remote_url(url);
   r.git_dir = dirs.git_dir;
-  r.pusher_pid = pusher_pid();
+  r.pusher_pid = pusher;
   r.destination = dest;
   r.has_destination = true;
   r.changes = std::move(changes);
@@ -200,7 +200,10 @@ Status record_push(const GitDirs& dirs, const Destination& dest, const std::stri
 }
 
 // Records a push to the source and starts the watcher, which waits for the push to end,
-// finds out what landed, and delivers. Detached: the push does not wait.
+// finds out what landed, and delivers. Detached: the push does not wait. Until the
+// pushing git exits the watcher is a sleeping copy of this hook; the deliverer (libgit2,
+// libcurl, OpenSSL: about 4 times this hook's start-up) is exec'd only then, so it never
+// takes a core from the push it reports (bench/push.sh).
 void record_and_watch(std::ostream& out, const GitDirs& dirs, const Destination& dest, bool report_enabled, const std::string& remote,
                       const std::string& url, std::vector<RefChange> changes, const std::string& wait_reason) {
   if (!report_enabled) {
@@ -208,13 +211,14 @@ void record_and_watch(std::ostream& out, const GitDirs& dirs, const Destination&
     return;
   }
   std::string id;
-  auto s = record_push(dirs, dest, remote, url, std::move(changes), &id);
+  const int64_t pusher = pusher_pid();
+  auto s = record_push(dirs, dest, remote, url, pusher, std::move(changes), &id);
   if (!s) {
     warn(out, "could not record this push for the integration: " + s.error());
     return;
   }
   if (!wait_reason.empty()) say(out, "the report waits: " + wait_reason);
-  auto w = spawn_detached({join_path(libexec_dir(), "bbsot-deliver"), "watch", dirs.git_dir, id});
+  auto w = spawn_detached({join_path(libexec_dir(), "bbsot-deliver"), "watch", dirs.git_dir, id}, pusher);
   if (!w)
     warn(out, "this push is recorded (report " + id + "), but the deliverer did not start (" + w.error() +
                   "); send it later with: git bbsot report flush");
