@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -195,6 +196,11 @@ Status spawn_detached(const std::vector<std::string>& argv, int64_t after_pid) {
   if (::access(argv[0].c_str(), X_OK) != 0) return Status::failure("cannot start " + argv[0] + ": " + std::strerror(errno));
   auto args = to_argv(argv);  // everything the child needs is allocated before the fork
   const pid_t wait_for = after_pid > 1 && after_pid <= INT32_MAX ? static_cast<pid_t>(after_pid) : 0;
+  // While it waits, the child goes by the program's name (ps -o comm, pgrep, top), not the
+  // caller's: a lingering "pre-push" would look like a hung hook.
+  char name[16] = {};
+  const std::string base = argv[0].substr(argv[0].rfind('/') + 1);
+  base.copy(name, sizeof name - 1);
   const pid_t pid = ::fork();
   if (pid < 0) return Status::failure("cannot start " + argv[0] + ": " + std::strerror(errno));
   if (pid > 0) return ok_status();
@@ -208,7 +214,10 @@ Status spawn_detached(const std::vector<std::string>& argv, int64_t after_pid) {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  if (wait_for) wait_for_exit_in_child(wait_for);
+  if (wait_for) {
+    ::prctl(PR_SET_NAME, name, 0, 0, 0);
+    wait_for_exit_in_child(wait_for);
+  }
   ::execve(args[0], args.data(), environ);
   _exit(127);
 }

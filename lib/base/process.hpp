@@ -33,7 +33,7 @@ Expected<ProcessResult> run_shell(const std::string& command, const ProcessOptio
 // /dev/null, no other inherited descriptor, default signal handling; it outlives its
 // parent and never holds the caller's terminal or pipes. With `after_pid` > 1 the
 // program is exec'd only once that process has exited: until then the child is a
-// sleeping copy of the caller. The pre-push hook uses this so the deliverer's start
+// sleeping copy of the caller, named (comm) after the program. The pre-push hook uses this so the deliverer's start
 // (libgit2, libcurl, OpenSSL) never competes with the push it reports for the CPU.
 // Fails, without starting anything, when argv[0] is not an executable file.
 [[nodiscard]] Status spawn_detached(const std::vector<std::string>& argv, int64_t after_pid = 0);

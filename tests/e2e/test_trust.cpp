@@ -351,6 +351,47 @@ TEST(TrustProcess, ProgramsHoldingSecretsLeaveNoCoreDump) {
     EXPECT_FALSE(e.path().filename().string().starts_with("core")) << e.path() << " left in the work tree";
 }
 
+// Until the push it serves ends, the watcher is a sleeping copy of the pre-push hook, which
+// has read the user's file (report secrets, account secrets): it must not dump core
+// either. Run here with the test as the hook's parent, the copy waits for the test.
+TEST_F(Trust, TheWatcherWaitingForThePushDumpsNoCore) {
+  fs::create_directories(fs::path(user_config_).parent_path());
+  ::chmod(fs::path(user_config_).parent_path().c_str(), 0700);
+  write_file(user_config_, "reports:\n  - hook_url: " + receiver_->url() + "\n    secret: canary-report-secret\n",
+             0600);
+  const std::string main_id = rev("HEAD");
+  commit("to report");
+  const std::string line = "refs/heads/main " + rev("HEAD") + " refs/heads/main " + main_id + "\n";
+  auto r = run({stage_dir() + "/libexec/bbsot/hooks/pre-push", "origin", origin_}, env_, work_, line);
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  pid_t watcher = 0;
+  ASSERT_TRUE(eventually([&] {
+    for (const auto& e : fs::directory_iterator("/proc")) {
+      const std::string pid = e.path().filename().string();
+      if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+      std::string comm, cmdline;
+      try {
+        comm = read_file(e.path().string() + "/comm");
+        cmdline = read_file(e.path().string() + "/cmdline");
+      } catch (const std::exception&) {
+        continue;
+      }
+      if (comm == "bbsot-deliver\n" && contains(cmdline, "hooks/pre-push") && contains(cmdline, origin_)) {
+        watcher = static_cast<pid_t>(std::stol(pid));
+        return true;
+      }
+    }
+    return false;
+  })) << "no watcher waiting for the push";
+  std::string limits;
+  try {
+    limits = read_file("/proc/" + std::to_string(watcher) + "/limits");
+  } catch (const std::exception&) {
+  }
+  ::kill(watcher, SIGKILL);
+  EXPECT_TRUE(std::regex_search(limits, std::regex("Max core file size +0 +0 "))) << limits;
+}
+
 // The user's config and the cache must be the user's own (as ssh insists for ~/.ssh).
 TEST(TrustFiles, ForeignOwnedWorldWritableAndSymlinkedFilesAreRefused) {
   TempDir tmp;

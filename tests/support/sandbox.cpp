@@ -456,7 +456,9 @@ int deliverers_running(const std::string& dir) {
     if (pid.empty() || !std::all_of(pid.begin(), pid.end(), ::isdigit)) continue;
     std::string cmdline = read_proc_file(e.path() / "cmdline");  // gone meanwhile: empty
     std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-    if (cmdline.find("bbsot-deliver") == std::string::npos) continue;
+    // Until the push ends the watcher is a sleeping copy of the hook, named bbsot-deliver.
+    if (cmdline.find("bbsot-deliver") == std::string::npos && read_proc_file(e.path() / "comm") != "bbsot-deliver\n")
+      continue;
     std::error_code ec2;
     const std::string cwd = fs::read_symlink(e.path() / "cwd", ec2).string();
     if (cmdline.find(dir) != std::string::npos || cwd.starts_with(dir)) ++n;

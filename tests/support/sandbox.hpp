@@ -162,7 +162,8 @@ Env e2e_env(const std::string& home, const std::string& path_prefix);
 RunResult set_up_clone(const Env& env, const std::string& work, const std::vector<std::string>& flags = {"--yes"});
 
 // bbsot-deliver processes working for a test whose files are under `dir`: named in their
-// argv (watch GIT_DIR) or started from one of its directories (hooks pass relative paths).
+// argv (watch GIT_DIR) or started from one of its directories (hooks pass relative paths),
+// and watchers still waiting for their push (a copy of the hook, named bbsot-deliver).
 int deliverers_running(const std::string& dir);
 
 std::string stage_dir();                        // the build's installed-layout tree
