@@ -23,7 +23,8 @@ mkdir -p "$TMP/bin"
 compile_c "$TMP/bin/empty" 'int main(void) { return 0; }'
 # An empty program that loads exactly the shared libraries the hook asks for: the floor of
 # its start-up before it does any work.
-needed=$(readelf -d "$HOOK" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/-l:\1/p' | tr '\n' ' ')
+# (The loader is not a library to link: it comes with every dynamic program.)
+needed=$(readelf -d "$HOOK" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/-l:\1/p' | grep -v -- '-l:ld-linux' | tr '\n' ' ')
 printf 'int main() { return 0; }\n' >"$TMP/empty_linked.cpp"
 # shellcheck disable=SC2086
 c++ -O2 -o "$TMP/bin/empty-linked" "$TMP/empty_linked.cpp" -Wl,--no-as-needed $needed ||

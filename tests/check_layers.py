@@ -26,6 +26,7 @@ import tempfile
 # include prefixes that belong to it.
 EXTERNALS = {
     "yaml-cpp": ("yaml-cpp", ("yaml-cpp/",)),
+    "yaml-cpp-static": ("yaml-cpp", ("yaml-cpp/",)),  # the same library, from its archive (CMakeLists.txt)
     "nlohmann_json::nlohmann_json": ("nlohmann_json", ("nlohmann/",)),
     "PkgConfig::LIBGIT2": ("libgit2", ("git2.h", "git2/")),
     "PkgConfig::LIBCURL": ("libcurl", ("curl/",)),
