@@ -159,28 +159,25 @@ Expected<ProcessResult> run_shell(const std::string& command, const ProcessOptio
   return run_process({"/bin/sh", "-c", command}, opts);
 }
 
-// fork, not posix_spawn: the child has to wait before it execs, which a vfork-like spawn
-// cannot. The new session keeps it out of git's process group and terminal; it is
-// reparented to init when the short-lived caller exits.
-namespace {
-
-// In the forked child, before exec: async-signal-safe calls only (the caller may have
-// had threads). Waits for `pid` to exit: a pidfd is readable when it does (Linux 5.3);
-// without one, a sleep that grows to 2 s. At most kMaxWaitSeconds, like the deliverer.
-void wait_for_exit_in_child(pid_t pid) {
-  constexpr int kMaxWaitSeconds = 2 * 3600;
+// Async-signal-safe calls only: it runs between fork and exec, where the caller may have
+// had threads. The pidfd is readable once the process has exited (Linux 5.3); without one,
+// a sleep that grows to 2 s. A pidfd names the process itself, so a reused pid is not
+// waited for; the fallback can be fooled by reuse, and is bounded by max_seconds.
+void wait_for_exit(int64_t pid, int max_seconds) {
+  if (pid <= 1 || pid > INT32_MAX) return;
+  const auto p = static_cast<pid_t>(pid);
 #ifdef SYS_pidfd_open
-  const long fd = ::syscall(SYS_pidfd_open, pid, 0);
+  const long fd = ::syscall(SYS_pidfd_open, p, 0);
   if (fd >= 0) {
     pollfd pfd{static_cast<int>(fd), POLLIN, 0};
-    while (::poll(&pfd, 1, kMaxWaitSeconds * 1000) < 0 && errno == EINTR) {
+    while (::poll(&pfd, 1, max_seconds * 1000) < 0 && errno == EINTR) {
     }
     ::close(static_cast<int>(fd));
     return;
   }
 #endif
   long pause_ms = 20, waited_ms = 0;
-  while ((::kill(pid, 0) == 0 || errno == EPERM) && waited_ms < kMaxWaitSeconds * 1000L) {
+  while ((::kill(p, 0) == 0 || errno == EPERM) && waited_ms < max_seconds * 1000L) {
     timespec ts{pause_ms / 1000, (pause_ms % 1000) * 1000000L};
     ::nanosleep(&ts, nullptr);
     waited_ms += pause_ms;
@@ -188,8 +185,9 @@ void wait_for_exit_in_child(pid_t pid) {
   }
 }
 
-}  // namespace
-
+// fork, not posix_spawn: the child has to wait before it execs, which a vfork-like spawn
+// cannot. The new session keeps it out of git's process group and terminal; it is
+// reparented to init when the short-lived caller exits.
 Status spawn_detached(const std::vector<std::string>& argv, int64_t after_pid) {
   if (argv.empty()) return Status::failure("no program to start");
   // exec errors are not seen by the parent of a fork: the usual one is checked here.
@@ -216,7 +214,7 @@ Status spawn_detached(const std::vector<std::string>& argv, int64_t after_pid) {
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   if (wait_for) {
     ::prctl(PR_SET_NAME, name, 0, 0, 0);
-    wait_for_exit_in_child(wait_for);
+    wait_for_exit(wait_for, kMaxPushWaitSeconds);
   }
   ::execve(args[0], args.data(), environ);
   _exit(127);

@@ -38,4 +38,10 @@ Expected<ProcessResult> run_shell(const std::string& command, const ProcessOptio
 // Fails, without starting anything, when argv[0] is not an executable file.
 [[nodiscard]] Status spawn_detached(const std::vector<std::string>& argv, int64_t after_pid = 0);
 
+// How long a watcher waits for the push it serves; after that `git bbsot report flush`
+// settles its record.
+inline constexpr int kMaxPushWaitSeconds = 2 * 3600;
+// Returns once process `pid` has exited, or after `max_seconds`. Async-signal-safe.
+void wait_for_exit(int64_t pid, int max_seconds);
+
 }  // namespace bbsot
